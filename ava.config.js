@@ -1,0 +1,8 @@
+// Unit and integration tests that need nothing outside the repository.
+export default {
+  files: ['test/**/*.test.ts', '!test/shared/**'],
+  extensions: { ts: 'module' },
+  nodeArguments: ['--import=tsx'],
+  workerThreads: false,
+  timeout: '10m',
+};

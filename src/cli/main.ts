@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { describeError } from '../errors.ts';
+
+/** Each command lives in its own file and adds itself to the program. */
+type Register = (program: Command) => void;
+
+const commands: Register[] = [];
+
+const program = new Command('transferkit')
+  .description('Transfer learning with pretrained VGG16 on your own image folders')
+  .option('--backend <name>', 'tfjs backend: tensorflow-gpu | tensorflow | wasm | cpu (env TRANSFERKIT_BACKEND)')
+  .showHelpAfterError();
+
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // One line, no stack: users need the fix, not our internals (TRANSFERKIT_DEBUG=1 shows the stack).
+  console.error(`transferkit: ${describeError(err)}`);
+  if (process.env.TRANSFERKIT_DEBUG) console.error(err);
+  process.exitCode = 1;
+}
