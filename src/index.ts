@@ -1,2 +1,6 @@
 /** The public library API: everything the CLI does is callable from here. */
 export { UserError } from './errors.ts';
+export { fetchWeights, selectOfficialFiles, sourceUrl, OFFICIAL_FILES, MODELS_DIR } from './models/fetch.ts';
+export type { FetchWeightsOptions, FetchedFile, OfficialFile, WeightsSelection } from './models/fetch.ts';
+export { downloadVerified, md5File } from './util/download.ts';
+export type { DownloadEvent, DownloadOptions, DownloadStatus, RemoteFile } from './util/download.ts';
