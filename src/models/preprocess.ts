@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs';
+import { decodeImage, type ResizeMode } from '../data/decode.ts';
+import { UserError } from '../errors.ts';
+import { IMAGENET_BGR_MEANS } from './vgg16-spec.ts';
+
+/**
+ * How images become network input, as plain data: stored with a trained model and reused at
+ * prediction time so both sides see identical pixels.
+ */
+export interface Preprocessing {
+  /** Keras `preprocess_input` mode; VGG16 uses "caffe" (RGB->BGR, subtract ImageNet BGR means). */
+  mode: 'caffe';
+  /** Network input `[height, width]`. */
+  size: [number, number];
+  /** How an image is fitted to `size`; `squash` is Keras `load_img(target_size=...)`. */
+  resize: ResizeMode;
+}
+
+/** VGG16's ImageNet preprocessing: caffe mode, 224x224, squashed like Keras `load_img`. */
+export const VGG16_PREPROCESSING: Preprocessing = { mode: 'caffe', size: [224, 224], resize: 'squash' };
+
+/**
+ * Keras `preprocess_input` in caffe mode on float RGB in [0, 255], shape [..., 3] (one image or a
+ * batch): flip to BGR, then subtract the ImageNet BGR channel means. No scaling, as in Keras.
+ */
+export function preprocessInput(x: tf.Tensor): tf.Tensor {
+  const channels = x.shape[x.shape.length - 1];
+  if (channels !== 3) throw new UserError(`preprocessInput expects 3 RGB channels last, got shape [${x.shape.join(', ')}].`);
+  return tf.tidy(() => tf.sub(tf.reverse(tf.cast(x, 'float32'), -1), tf.tensor1d([...IMAGENET_BGR_MEANS])));
+}
+
+/** Decode one image file to the size `preprocessing` asks for; errors name the file. */
+async function decodeFor(path: string, preprocessing: Preprocessing): Promise<Uint8Array> {
+  const [height, width] = preprocessing.size;
+  try {
+    return (await decodeImage(path, { width, height, resize: preprocessing.resize })).data;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new UserError(`Cannot read image ${path}: ${reason}. Expected a JPEG, PNG, WebP, GIF, TIFF or AVIF file.`);
+  }
+}
+
+/** Decode and preprocess image files into one `[n, height, width, 3]` float32 batch. */
+export async function imagesToTensor(paths: readonly string[], preprocessing: Preprocessing = VGG16_PREPROCESSING): Promise<tf.Tensor4D> {
+  const [height, width] = preprocessing.size;
+  const pixels = new Float32Array(paths.length * height * width * 3);
+  for (const [i, path] of paths.entries()) pixels.set(await decodeFor(path, preprocessing), i * height * width * 3);
+  return tf.tidy(() => preprocessInput(tf.tensor4d(pixels, [paths.length, height, width, 3])) as tf.Tensor4D);
+}
+
+/** Decode and preprocess one image file into a `[1, height, width, 3]` tensor. */
+export function imageToTensor(path: string, preprocessing: Preprocessing = VGG16_PREPROCESSING): Promise<tf.Tensor4D> {
+  return imagesToTensor([path], preprocessing);
+}

@@ -1,0 +1,55 @@
+import test from 'ava';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend/index.ts';
+import { UserError } from '../src/errors.ts';
+import { decodePredictions, loadClassIndex } from '../src/models/imagenet.ts';
+
+test.before(async () => {
+  await initBackend();
+});
+
+/** A generated index in Keras's format: class i is ("n<i>", "class_<i>"). */
+async function classIndexFile(n: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tk-labels-'));
+  const path = join(dir, 'imagenet_class_index.json');
+  const entries = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), [`n${String(i).padStart(8, '0')}`, `class_${i}`]]));
+  await writeFile(path, JSON.stringify(entries));
+  return path;
+}
+
+test('decodePredictions returns the top-k classes per image, most probable first', async (t) => {
+  const labels = await classIndexFile(6);
+  const probs = tf.tensor2d([
+    [0.05, 0.4, 0.1, 0.3, 0.15, 0.0],
+    [0.5, 0.0, 0.2, 0.0, 0.0, 0.3],
+  ]);
+  const decoded = decodePredictions(probs, 3, labels);
+  probs.dispose();
+  t.is(decoded.length, 2);
+  t.deepEqual(decoded[0]?.map((p) => p.index), [1, 3, 4]);
+  t.deepEqual(decoded[1]?.map((p) => p.label), ['class_0', 'class_5', 'class_2']);
+  t.deepEqual(decoded[0]?.[0], { index: 1, wnid: 'n00000001', label: 'class_1', probability: decoded[0]?.[0]?.probability });
+  t.true(Math.abs(decoded[0]![0]!.probability - 0.4) < 1e-6);
+  // Arrays work too, and ties keep index order.
+  const fromArrays = decodePredictions([[0.25, 0.25, 0.5, 0, 0, 0]], 6, loadClassIndex(labels));
+  t.deepEqual(fromArrays[0]?.map((p) => p.index), [2, 0, 1, 3, 4, 5]);
+});
+
+test('a class index that does not fit, or is missing or malformed, is a UserError', async (t) => {
+  const labels = await classIndexFile(4);
+  t.throws(() => decodePredictions([[0.5, 0.5]], 1, labels), { instanceOf: UserError, message: /2 classes but the class index has 4/ });
+  t.throws(() => loadClassIndex('/nonexistent/imagenet_class_index.json'), {
+    instanceOf: UserError,
+    message: /not found; run `npm run fetch-weights`.*--labels/,
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'tk-labels-'));
+  const bad = join(dir, 'bad.json');
+  await writeFile(bad, JSON.stringify({ '0': 'tench' }));
+  t.throws(() => loadClassIndex(bad), { instanceOf: UserError, message: /not in imagenet_class_index.json format/ });
+  const gap = join(dir, 'gap.json');
+  await writeFile(gap, JSON.stringify({ '0': ['a', 'b'], '2': ['c', 'd'] }));
+  t.throws(() => loadClassIndex(gap), { instanceOf: UserError, message: /no key "1"/ });
+});

@@ -1,0 +1,70 @@
+import test from 'ava';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { initBackend } from '../src/backend/index.ts';
+import { UserError } from '../src/errors.ts';
+import { imagesToTensor, imageToTensor, preprocessInput, VGG16_PREPROCESSING } from '../src/models/preprocess.ts';
+
+test.before(async () => {
+  await initBackend();
+});
+
+// RGB (10, 20, 30) -> BGR (30, 20, 10) - (103.939, 116.779, 123.68), computed by hand.
+const PIXEL = [10, 20, 30];
+const EXPECTED = [-73.939, -96.779, -113.68];
+
+function close(t: import('ava').ExecutionContext, got: ArrayLike<number>, want: ArrayLike<number>) {
+  t.is(got.length, want.length);
+  for (let i = 0; i < want.length; i++) t.true(Math.abs(got[i]! - want[i]!) < 1e-4, `index ${i}: ${got[i]} vs ${want[i]}`);
+}
+
+test('preprocessInput flips RGB to BGR and subtracts the ImageNet BGR means (single image and batch)', (t) => {
+  const single = tf.tensor3d([...PIXEL, 0, 0, 0, 255, 255, 255], [1, 3, 3]);
+  const out = preprocessInput(single);
+  t.deepEqual(out.shape, [1, 3, 3]);
+  close(t, out.dataSync(), [...EXPECTED, -103.939, -116.779, -123.68, 151.061, 138.221, 131.32]);
+  const batch = tf.tensor4d([...PIXEL, ...PIXEL.map((v) => v * 2)], [2, 1, 1, 3]);
+  const outBatch = preprocessInput(batch);
+  close(t, outBatch.dataSync(), [...EXPECTED, 60 - 103.939, 40 - 116.779, 20 - 123.68]);
+  const ints = preprocessInput(tf.tensor1d(PIXEL, 'int32'));
+  t.is(ints.dtype, 'float32');
+  close(t, ints.dataSync(), EXPECTED);
+  tf.dispose([single, out, batch, outBatch, ints]);
+});
+
+test('preprocessInput rejects tensors without 3 channels last', (t) => {
+  const x = tf.zeros([2, 2, 4]);
+  t.throws(() => preprocessInput(x), { instanceOf: UserError, message: /3 RGB channels last, got shape \[2, 2, 4\]/ });
+  x.dispose();
+});
+
+test('imageToTensor squashes a file to 224x224 and preprocesses it; no tensors leak', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tk-pre-'));
+  const file = join(dir, 'solid.png');
+  await sharp({ create: { width: 300, height: 120, channels: 3, background: { r: 200, g: 100, b: 50 } } }).png().toFile(file);
+  const before = tf.memory().numTensors;
+  const x = await imageToTensor(file);
+  t.is(tf.memory().numTensors, before + 1);
+  t.deepEqual(x.shape, [1, 224, 224, 3]);
+  const data = x.dataSync();
+  const want = [50 - 103.939, 100 - 116.779, 200 - 123.68];
+  close(t, data.subarray(0, 3), want);
+  close(t, data.subarray(data.length - 3), want);
+  x.dispose();
+  const small = await imagesToTensor([file, file], { ...VGG16_PREPROCESSING, size: [40, 32] });
+  t.deepEqual(small.shape, [2, 40, 32, 3]);
+  small.dispose();
+  t.is(tf.memory().numTensors, before);
+});
+
+test('an unreadable image is a UserError naming the file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tk-pre-'));
+  const file = join(dir, 'notes.jpg');
+  await writeFile(file, 'this is not an image');
+  const before = tf.memory().numTensors;
+  await t.throwsAsync(imageToTensor(file), { instanceOf: UserError, message: new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) });
+  t.is(tf.memory().numTensors, before);
+});
