@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { describeError } from '../src/errors.ts';
 import { MODELS_DIR, fetchWeights, type WeightsSelection } from '../src/models/fetch.ts';
 import type { DownloadEvent } from '../src/util/download.ts';
+import { parseOrThrow } from '../src/util/validate.ts';
 
 const MB = 1024 * 1024;
 /** Without a TTY, one progress line per this many ms (logs stay readable). */
@@ -81,7 +82,7 @@ const program = new Command('fetch-weights')
   .option('--dest <dir>', 'folder to put the files in', MODELS_DIR)
   .option('--base-url <url>', 'mirror serving the files by name (env TRANSFERKIT_WEIGHTS_BASE_URL)')
   .action(async (raw: unknown) => {
-    const args = argsSchema.parse(raw);
+    const args = parseOrThrow(argsSchema, raw, 'fetch-weights options');
     const which: WeightsSelection = args.all ? 'all' : args.top ? 'top' : 'notop';
     const fetched = await fetchWeights({ which, dest: args.dest, baseUrl: args.baseUrl, onEvent: progressReporter() });
     console.error(`done: ${fetched.map((f) => `${f.name} (${f.status})`).join(', ')}`);
@@ -90,7 +91,6 @@ const program = new Command('fetch-weights')
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  const message = err instanceof z.ZodError ? err.issues.map((i) => i.message).join('; ') : describeError(err);
-  console.error(`fetch-weights: ${message}`);
+  console.error(`fetch-weights: ${describeError(err)}`);
   process.exitCode = 1;
 }
