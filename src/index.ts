@@ -4,3 +4,5 @@ export { fetchWeights, selectOfficialFiles, sourceUrl, OFFICIAL_FILES, MODELS_DI
 export type { FetchWeightsOptions, FetchedFile, OfficialFile, WeightsSelection } from './models/fetch.ts';
 export { downloadVerified, md5File } from './util/download.ts';
 export type { DownloadEvent, DownloadOptions, DownloadStatus, RemoteFile } from './util/download.ts';
+export { readKerasFile, writeLegacyWeights, modelWeights, loadWeights } from './keras/index.ts';
+export type { KerasFile, KerasFileFormat, LayerWeights, WeightTensor, LoadReport, LoadWeightsOptions, WriteLegacyOptions } from './keras/index.ts';

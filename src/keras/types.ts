@@ -17,6 +17,11 @@ export interface WeightTensor {
 export interface LayerWeights {
   name: string;
   weights: WeightTensor[];
+  /**
+   * Keras 3 files only: the layer's group path (`layers/sequential/layers/dense`). Nested models are
+   * flattened into their layers, so the path is what tells two layers of the same name apart.
+   */
+  path?: string;
 }
 
 /** Everything read from one Keras weights/model file. */

@@ -1,0 +1,48 @@
+import h5wasm, { type Dataset, type File, type Group } from 'h5wasm/node';
+
+export type { Dataset, File, Group };
+
+let ready: Promise<void> | undefined;
+
+/**
+ * The initialised h5wasm module. HDF5's default error handler prints a multi-line HDF5-DIAG trace
+ * to stderr and leaves h5wasm throwing a meaningless "name not defined"; the throwing handler makes
+ * every HDF5 failure a JS Error whose message is that trace, so callers can reduce it to one line.
+ */
+export async function loadH5(): Promise<typeof h5wasm> {
+  ready ??= h5wasm.ready.then((module) => {
+    module.activate_throwing_error_handler();
+  });
+  await ready;
+  return h5wasm;
+}
+
+/** The innermost HDF5 reason in an h5wasm error (e.g. `truncated file: eof = 10000, ...`). */
+export function hdf5Reason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const frames = [...text.matchAll(/ in [\w:]+\(\): (.+)$/gm)].map((m) => m[1]?.trim());
+  return frames.at(-1) ?? (text.split('\n')[0] ?? '').trim();
+}
+
+/** True when `entry` is an HDF5 group (h5wasm returns several entity kinds from `get`). */
+export function isGroup(entry: unknown): entry is Group {
+  return entry instanceof h5wasm.Group;
+}
+
+/** True when `entry` is an HDF5 dataset. */
+export function isDataset(entry: unknown): entry is Dataset {
+  return entry instanceof h5wasm.Dataset;
+}
+
+/**
+ * A child group, created when missing. h5wasm does not create intermediate groups for a path with
+ * `/`, so nested weight names (`block1_conv1/kernel:0`) are built one level at a time.
+ */
+export function ensureGroup(parent: Group, name: string): Group {
+  let group = parent;
+  for (const part of name.split('/').filter(Boolean)) {
+    const existing = group.get(part);
+    group = isGroup(existing) ? existing : group.create_group(part);
+  }
+  return group;
+}

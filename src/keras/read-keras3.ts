@@ -1,0 +1,97 @@
+import { UserError } from '../errors.ts';
+import { isDataset, isGroup, type Group } from './h5.ts';
+import { readWeightTensor } from './read-tensor.ts';
+import type { LayerWeights, WeightTensor } from './types.ts';
+
+/** Numeric order for `vars/0`, `vars/1`, … `vars/10` (HDF5 lists names alphabetically). */
+function byIndex(a: string, b: string): number {
+  return Number(a) - Number(b) || a.localeCompare(b);
+}
+
+/** The datasets in `<group>/vars`, in variable-index order, named `<prefix>vars/<i>`. */
+function readVars(group: Group, prefix: string, file: string, layer: string): WeightTensor[] {
+  const vars = group.get('vars');
+  if (!isGroup(vars)) return [];
+  return vars
+    .keys()
+    .sort(byIndex)
+    .map((key) => {
+      const ds = vars.get(key);
+      const name = `${prefix}vars/${key}`;
+      if (!isDataset(ds)) throw new UserError(`${file}: layer '${layer}' entry '${name}' is not a dataset`);
+      try {
+        return readWeightTensor(ds, name);
+      } catch (err) {
+        throw new UserError(`${file}: layer '${layer}' weight '${name}': ${(err as Error).message}`);
+      }
+    });
+}
+
+/**
+ * A layer's own variables, then those of the sub-objects it owns (e.g. MultiHeadAttention's
+ * `query_dense/vars`), depth first in the file's (alphabetical) order.
+ */
+function readLayerVars(group: Group, prefix: string, file: string, layer: string): WeightTensor[] {
+  const own = readVars(group, prefix, file, layer);
+  const nested = group
+    .keys()
+    .filter((key) => key !== 'vars' && key !== 'layers')
+    .flatMap((key) => {
+      const child = group.get(key);
+      return isGroup(child) ? readLayerVars(child, `${prefix}${key}/`, file, layer) : [];
+    });
+  return [...own, ...nested];
+}
+
+function collectLayers(container: Group, path: string, file: string, out: LayerWeights[]): void {
+  for (const name of container.keys()) {
+    const group = container.get(name);
+    if (!isGroup(group)) continue;
+    const layerPath = `${path}/${name}`;
+    const inner = group.get('layers');
+    if (isGroup(inner)) {
+      // A nested Sequential/Functional model: Keras 3 saves it as its own `layers/` tree.
+      const own = readVars(group, '', file, name);
+      if (own.length > 0) out.push({ name, path: layerPath, weights: own });
+      collectLayers(inner, `${layerPath}/layers`, file, out);
+    } else {
+      out.push({ name, path: layerPath, weights: readLayerVars(group, '', file, name) });
+    }
+  }
+}
+
+/**
+ * The layers of a Keras 3 `.weights.h5` (`layers/<name>/vars/<i>`), nested models flattened into their
+ * layers. `optimizer/` and the model's own top-level `vars/` (metrics, seed state) are not layers.
+ * HDF5 keeps no creation order here, so layers come in alphabetical order; Keras 3 itself matches
+ * them by path, and `orderLayersByConfig` restores model order when a config is at hand.
+ */
+export function readKeras3Layers(root: Group, file: string): LayerWeights[] {
+  const layers = root.get('layers');
+  if (!isGroup(layers)) throw new UserError(`${file}: not a Keras 3 weights file (no 'layers' group)`);
+  const out: LayerWeights[] = [];
+  collectLayers(layers, 'layers', file, out);
+  return out;
+}
+
+/** Layer names of a Keras config (`config.json` / `model_config`) in model order, nested models expanded. */
+export function configLayerNames(config: unknown): string[] {
+  const body = (config as { config?: unknown } | undefined)?.config;
+  // Keras <= 2.1 wrote a Sequential's config as the bare layer list.
+  const layers = Array.isArray(body) ? body : (body as { layers?: unknown } | undefined)?.layers;
+  if (!Array.isArray(layers)) return [];
+  return layers.flatMap((layer: { config?: { name?: unknown; layers?: unknown } }) => {
+    const nested = configLayerNames(layer);
+    if (nested.length > 0) return nested;
+    const name = layer?.config?.name;
+    return typeof name === 'string' ? [name] : [];
+  });
+}
+
+/** Reorder alphabetically listed Keras 3 layers into the model order a config gives; unknown names go last. */
+export function orderLayersByConfig(layers: LayerWeights[], config: unknown): LayerWeights[] {
+  const order = new Map(configLayerNames(config).map((name, i) => [name, i]));
+  if (order.size === 0) return layers;
+  const rank = (l: LayerWeights) => order.get(l.name) ?? Number.MAX_SAFE_INTEGER;
+  return [...layers].sort((a, b) => rank(a) - rank(b));
+}

@@ -1,0 +1,37 @@
+import { UserError } from '../errors.ts';
+import { readKerasArchive } from './read-archive.ts';
+import { readHdf5 } from './read-hdf5.ts';
+import { sniffFile } from './sniff.ts';
+import type { KerasFile } from './types.ts';
+
+const EXPECTED = 'expected a Keras .h5, .weights.h5 or .keras file';
+
+async function kindOf(path: string) {
+  try {
+    return await sniffFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${path}: no such file; ${EXPECTED}`);
+    if (code === 'EISDIR') throw new UserError(`${path}: is a folder; ${EXPECTED}`);
+    throw new UserError(`${path}: cannot read (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Read any Keras weights/model file: legacy `save_weights` (Keras 1/2, tf.keras), legacy full-model
+ * `.h5`, Keras 3 `.weights.h5`, or a `.keras` archive — detected from the bytes, not the extension.
+ * Tensors come back exactly as stored (converted to float32); layout conversions that depend on the
+ * target model (Theano kernels) happen in `loadWeights`. Every failure is a one-line UserError.
+ */
+export async function readKerasFile(path: string): Promise<KerasFile> {
+  switch (await kindOf(path)) {
+    case 'empty':
+      throw new UserError(`${path}: the file is empty; ${EXPECTED}`);
+    case 'other':
+      throw new UserError(`${path}: neither HDF5 nor a zip archive (no signature found); ${EXPECTED}`);
+    case 'zip':
+      return readKerasArchive(path);
+    case 'hdf5':
+      return { path, ...(await readHdf5(path, path)) };
+  }
+}

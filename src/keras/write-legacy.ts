@@ -1,0 +1,81 @@
+import { UserError } from '../errors.ts';
+import { atomicWrite } from '../util/atomic.ts';
+import { writeString, writeStringList } from './h5-attrs.ts';
+import { ensureGroup, hdf5Reason, loadH5 } from './h5.ts';
+import type { LayerWeights } from './types.ts';
+
+/** Options for `writeLegacyWeights`. */
+export interface WriteLegacyOptions {
+  /**
+   * The `keras_version` attr. Default '2.4.0': any 2.x makes Keras 2 / tf.keras skip the Keras 1
+   * conversions in `preprocess_weights_for_loading`, and Keras 3's legacy loader accepts it.
+   */
+  kerasVersion?: string;
+  /** The `backend` attr. Default 'tensorflow' (kernels are channels-last, not spatially flipped). */
+  backend?: string;
+}
+
+const DEFAULTS: Required<WriteLegacyOptions> = { kerasVersion: '2.4.0', backend: 'tensorflow' };
+
+/** Names that would make an ambiguous or unloadable file are programming errors upstream; refuse them early. */
+function checkLayers(path: string, layers: LayerWeights[]): void {
+  const seen = new Set<string>();
+  for (const layer of layers) {
+    if (!layer.name || layer.name.includes('/') || seen.has(layer.name)) {
+      throw new UserError(`${path}: cannot write layer name '${layer.name}' (empty, contains '/', or duplicated)`);
+    }
+    seen.add(layer.name);
+    const weightNames = new Set<string>();
+    for (const w of layer.weights) {
+      const count = w.shape.reduce((a, b) => a * b, 1);
+      if (!w.name || weightNames.has(w.name)) {
+        throw new UserError(`${path}: layer '${layer.name}' has an empty or duplicated weight name '${w.name}'`);
+      }
+      if (count !== w.data.length) {
+        throw new UserError(
+          `${path}: layer '${layer.name}' weight '${w.name}' has shape [${w.shape.join(', ')}] but ${w.data.length} values`,
+        );
+      }
+      weightNames.add(w.name);
+    }
+  }
+}
+
+/**
+ * Write weights in the layout Keras 2 `save_weights` produces, so Python `model.load_weights` reads
+ * them: root attrs `layer_names`, `backend`, `keras_version` (fixed-length byte strings), one group
+ * per layer (weightless layers too) with attr `weight_names`, float32 datasets at
+ * `<layer>/<weight name>` (e.g. `block1_conv1/block1_conv1/kernel:0`). Atomic: temp file + rename.
+ */
+export async function writeLegacyWeights(path: string, layers: LayerWeights[], opts: WriteLegacyOptions = {}): Promise<void> {
+  const { kerasVersion, backend } = { ...DEFAULTS, ...opts };
+  checkLayers(path, layers);
+  const h5wasm = await loadH5();
+  await atomicWrite(path, async (temp) => {
+    let h5;
+    try {
+      h5 = new h5wasm.File(temp, 'w');
+    } catch (err) {
+      throw new UserError(`${path}: cannot create HDF5 file (${hdf5Reason(err)})`);
+    }
+    try {
+      writeStringList(h5, 'layer_names', layers.map((l) => l.name));
+      writeString(h5, 'backend', backend);
+      writeString(h5, 'keras_version', kerasVersion);
+      for (const layer of layers) {
+        const group = h5.create_group(layer.name);
+        writeStringList(group, 'weight_names', layer.weights.map((w) => w.name));
+        for (const w of layer.weights) {
+          const slash = w.name.lastIndexOf('/');
+          const parent = slash < 0 ? group : ensureGroup(group, w.name.slice(0, slash));
+          parent.create_dataset({ name: w.name.slice(slash + 1), data: w.data, shape: w.shape, dtype: '<f' });
+        }
+      }
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw new UserError(`${path}: writing HDF5 failed (${hdf5Reason(err)})`);
+    } finally {
+      h5.close();
+    }
+  });
+}
