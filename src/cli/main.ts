@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { describeError } from '../errors.ts';
+import { register as inspect } from './inspect.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
 
-const commands: Register[] = [];
+const commands: Register[] = [inspect];
 
 const program = new Command('transferkit')
   .description('Transfer learning with pretrained VGG16 on your own image folders')

@@ -4,3 +4,4 @@ export { readKerasFile } from './read.ts';
 export { writeLegacyWeights, type WriteLegacyOptions } from './write-legacy.ts';
 export { modelWeights } from './model-weights.ts';
 export { loadWeights, type LoadReport, type LoadWeightsOptions } from './load-weights.ts';
+export { describeKerasFile, formatKerasFileDescription, type KerasFileDescription } from './describe.ts';
