@@ -8,3 +8,4 @@ export { readKerasFile, writeLegacyWeights, modelWeights, loadWeights } from './
 export type { KerasFile, KerasFileFormat, LayerWeights, WeightTensor, LoadReport, LoadWeightsOptions, WriteLegacyOptions } from './keras/index.ts';
 export { loadKerasModel } from './keras/load-model.ts';
 export { modelFromKerasConfig, type ModelConfigOptions } from './keras/model-config.ts';
+export { saveKerasModel, type SaveKerasModelOptions } from './keras/write-model.ts';

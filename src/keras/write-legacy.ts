@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import { atomicWrite } from '../util/atomic.ts';
 import { writeString, writeStringList } from './h5-attrs.ts';
-import { ensureGroup, hdf5Reason, loadH5 } from './h5.ts';
+import { ensureGroup, hdf5Reason, loadH5, type Group } from './h5.ts';
 import type { LayerWeights } from './types.ts';
 
 /** Options for `writeLegacyWeights`. */
@@ -15,10 +15,10 @@ export interface WriteLegacyOptions {
   backend?: string;
 }
 
-const DEFAULTS: Required<WriteLegacyOptions> = { kerasVersion: '2.4.0', backend: 'tensorflow' };
+export const LEGACY_DEFAULTS: Required<WriteLegacyOptions> = { kerasVersion: '2.4.0', backend: 'tensorflow' };
 
 /** Names that would make an ambiguous or unloadable file are programming errors upstream; refuse them early. */
-function checkLayers(path: string, layers: LayerWeights[]): void {
+export function checkLayers(path: string, layers: LayerWeights[]): void {
   const seen = new Set<string>();
   for (const layer of layers) {
     if (!layer.name || layer.name.includes('/') || seen.has(layer.name)) {
@@ -42,13 +42,33 @@ function checkLayers(path: string, layers: LayerWeights[]): void {
 }
 
 /**
+ * The `save_weights` layout inside `root` (a file, or a full-model file's `model_weights` group):
+ * attrs `layer_names`, `backend`, `keras_version`, one group per layer with attr `weight_names`.
+ * `layers` must have passed `checkLayers`.
+ */
+export function writeWeightGroups(root: Group, layers: LayerWeights[], opts: Required<WriteLegacyOptions>): void {
+  writeStringList(root, 'layer_names', layers.map((l) => l.name));
+  writeString(root, 'backend', opts.backend);
+  writeString(root, 'keras_version', opts.kerasVersion);
+  for (const layer of layers) {
+    const group = root.create_group(layer.name);
+    writeStringList(group, 'weight_names', layer.weights.map((w) => w.name));
+    for (const w of layer.weights) {
+      const slash = w.name.lastIndexOf('/');
+      const parent = slash < 0 ? group : ensureGroup(group, w.name.slice(0, slash));
+      parent.create_dataset({ name: w.name.slice(slash + 1), data: w.data, shape: w.shape, dtype: '<f' });
+    }
+  }
+}
+
+/**
  * Write weights in the layout Keras 2 `save_weights` produces, so Python `model.load_weights` reads
  * them: root attrs `layer_names`, `backend`, `keras_version` (fixed-length byte strings), one group
  * per layer (weightless layers too) with attr `weight_names`, float32 datasets at
  * `<layer>/<weight name>` (e.g. `block1_conv1/block1_conv1/kernel:0`). Atomic: temp file + rename.
  */
 export async function writeLegacyWeights(path: string, layers: LayerWeights[], opts: WriteLegacyOptions = {}): Promise<void> {
-  const { kerasVersion, backend } = { ...DEFAULTS, ...opts };
+  const { kerasVersion, backend } = { ...LEGACY_DEFAULTS, ...opts };
   checkLayers(path, layers);
   const h5wasm = await loadH5();
   await atomicWrite(path, async (temp) => {
@@ -59,18 +79,7 @@ export async function writeLegacyWeights(path: string, layers: LayerWeights[], o
       throw new UserError(`${path}: cannot create HDF5 file (${hdf5Reason(err)})`);
     }
     try {
-      writeStringList(h5, 'layer_names', layers.map((l) => l.name));
-      writeString(h5, 'backend', backend);
-      writeString(h5, 'keras_version', kerasVersion);
-      for (const layer of layers) {
-        const group = h5.create_group(layer.name);
-        writeStringList(group, 'weight_names', layer.weights.map((w) => w.name));
-        for (const w of layer.weights) {
-          const slash = w.name.lastIndexOf('/');
-          const parent = slash < 0 ? group : ensureGroup(group, w.name.slice(0, slash));
-          parent.create_dataset({ name: w.name.slice(slash + 1), data: w.data, shape: w.shape, dtype: '<f' });
-        }
-      }
+      writeWeightGroups(h5, layers, { kerasVersion, backend });
     } catch (err) {
       if (err instanceof UserError) throw err;
       throw new UserError(`${path}: writing HDF5 failed (${hdf5Reason(err)})`);

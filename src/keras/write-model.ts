@@ -1,0 +1,53 @@
+import type * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.ts';
+import { atomicWrite } from '../util/atomic.ts';
+import { writeString } from './h5-attrs.ts';
+import { hdf5Reason, loadH5 } from './h5.ts';
+import { modelWeights } from './model-weights.ts';
+import { checkLayers, LEGACY_DEFAULTS, writeWeightGroups, type WriteLegacyOptions } from './write-legacy.ts';
+
+/** Options for `saveKerasModel`; the attrs Keras reads back. */
+export type SaveKerasModelOptions = WriteLegacyOptions;
+
+/**
+ * The Keras 2 model config of a tfjs model. tfjs-layers serialises in Keras's own JSON schema
+ * (snake_case fields, `[layer, node, tensor, kwargs]` inbound nodes); only the version stamps it
+ * adds are replaced, so Keras does not mistake the file for something else.
+ */
+function kerasModelConfig(model: tf.LayersModel, opts: Required<WriteLegacyOptions>): string {
+  const json = model.toJSON(undefined, false) as { class_name: string; config: unknown };
+  return JSON.stringify({ class_name: json.class_name, config: json.config, keras_version: opts.kerasVersion, backend: opts.backend });
+}
+
+/**
+ * Save `model` as a Keras 2 full-model `.h5` (what tf-keras `model.save('x.h5')` writes): root attrs
+ * `model_config`, `keras_version`, `backend`, and a `model_weights` group in the `save_weights`
+ * layout. tf-keras and Keras 3 `load_model` load it. No optimizer state or training config is
+ * stored: the file is for inference and further transfer learning. Atomic: temp file + rename.
+ */
+export async function saveKerasModel(model: tf.LayersModel, path: string, opts: SaveKerasModelOptions = {}): Promise<void> {
+  const resolved = { ...LEGACY_DEFAULTS, ...opts };
+  const config = kerasModelConfig(model, resolved);
+  const layers = modelWeights(model);
+  checkLayers(path, layers);
+  const h5wasm = await loadH5();
+  await atomicWrite(path, async (temp) => {
+    let h5;
+    try {
+      h5 = new h5wasm.File(temp, 'w');
+    } catch (err) {
+      throw new UserError(`${path}: cannot create HDF5 file (${hdf5Reason(err)})`);
+    }
+    try {
+      writeString(h5, 'keras_version', resolved.kerasVersion);
+      writeString(h5, 'backend', resolved.backend);
+      writeString(h5, 'model_config', config);
+      writeWeightGroups(h5.create_group('model_weights'), layers, resolved);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw new UserError(`${path}: writing HDF5 failed (${hdf5Reason(err)})`);
+    } finally {
+      h5.close();
+    }
+  });
+}
