@@ -9,3 +9,6 @@ export type { KerasFile, KerasFileFormat, LayerWeights, WeightTensor, LoadReport
 export { loadKerasModel } from './keras/load-model.ts';
 export { modelFromKerasConfig, type ModelConfigOptions } from './keras/model-config.ts';
 export { saveKerasModel, type SaveKerasModelOptions } from './keras/write-model.ts';
+export { initBackend, initBackendFromCli, backendReport, parseBackendPreference, BACKEND_NAMES, BACKEND_ENV } from './backend/index.ts';
+export type { BackendName, BackendPreference, BackendInfo, BackendReport, BackendStatus } from './backend/index.ts';
+export { diagnose, type Diagnosis, type DiagnoseOptions, type WeightsFileStatus } from './backend/doctor.ts';

@@ -21,9 +21,8 @@ function conv2dBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: WasmB
   if (info.dataFormat !== 'channelsLast') throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${dataFormat}'`);
   const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
   const out = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
-  const outValues = backend.typedArrayFromHeap(out);
   if (outHeight * outWidth * batchSize === 0) {
-    outValues.fill(0);
+    backend.typedArrayFromHeap(out).fill(0);
     return out;
   }
   // Rows/cols the last window reaches; with 'ceil' rounding that can exceed the stated padding.
@@ -55,8 +54,9 @@ function conv2dBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: WasmB
           : callWasmKernel(backend, 'Slice', { x: xT }, { begin, size }));
         const tap2d = temp(callWasmKernel(backend, 'Reshape', { x: tap }, { shape: [inChannels, n] }));
         const grad = temp(callWasmKernel(backend, 'BatchMatMul', { a: tap2d, b: dy2d }, { transposeA: false, transposeB: false }));
-        // The filter layout [kh, kw, in, out] makes each tap one contiguous block.
-        outValues.set(backend.typedArrayFromHeap(grad), (kh * filterWidth + kw) * tapSize);
+        // The filter layout [kh, kw, in, out] makes each tap one contiguous block. Views are taken
+        // afresh: any kernel above may grow the wasm heap, which detaches earlier views.
+        backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(grad), (kh * filterWidth + kw) * tapSize);
       }
     }
   });

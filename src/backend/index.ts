@@ -35,7 +35,8 @@ export interface BackendStatus {
   /** Installed package version (cpu: the tfjs version); null when not installed. */
   version: string | null;
   /**
-   * `active`: in use. `available`: loaded and usable. `not-tried`: a backend earlier in the chain
+   * `active`: in use. `available`: its package loads (wasm is only initialised when it is
+   * chosen; cpu always works). `not-tried`: a backend earlier in the chain
    * (or an explicit choice) was taken, so it was not loaded.
    */
   status: 'active' | 'available' | 'unavailable' | 'not-tried';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { describeError } from '../errors.ts';
+import { register as doctor } from './doctor.ts';
 import { register as registerCheck } from './check.ts';
 import { register as registerAugmentPreview } from './augment-preview.ts';
 import { register as inspect } from './inspect.ts';
@@ -7,7 +8,7 @@ import { register as inspect } from './inspect.ts';
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerCheck, registerAugmentPreview, inspect];
+const commands: Register[] = [registerCheck, registerAugmentPreview, inspect, doctor];
 
 const program = new Command('transferkit')
   .description('Transfer learning with pretrained VGG16 on your own image folders')

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { parseBackendPreference } from '../backend/index.ts';
+import { diagnose, type Diagnosis, type WeightsFileStatus } from '../backend/doctor.ts';
+import { parseOrThrow } from '../util/validate.ts';
+
+const optionsSchema = z.object({
+  json: z.boolean().default(false),
+  md5: z.boolean().default(false),
+  modelsDir: z.string().optional(),
+});
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function describeWeights(file: WeightsFileStatus): string {
+  const notes: string[] = [];
+  if (file.official !== null) {
+    notes.push(`official Keras VGG16 ${file.official === 'top' ? 'with top' : 'without top (notop)'}`);
+    if (file.sizeMatches === false) notes.push('SIZE DIFFERS from the official file (partial download? run `npm run fetch-weights`)');
+  }
+  if (file.md5 !== undefined) notes.push(file.md5Matches === false ? `md5 ${file.md5} DOES NOT MATCH` : `md5 ${file.md5}${file.md5Matches ? ' ok' : ''}`);
+  return `  ${file.name}  ${megabytes(file.bytes)}${notes.length > 0 ? `  ${notes.join(', ')}` : ''}`;
+}
+
+/** The plain-text report: one section per concern, every unavailable thing with its reason. */
+export function formatDiagnosis(d: Diagnosis): string {
+  const { backend } = d;
+  const wasm = backend.wasm === null ? '' : `; wasm SIMD ${backend.wasm.simd ? 'yes' : 'no'}, threads ${backend.wasm.threads ? 'yes' : 'no'}`;
+  const width = Math.max(...backend.candidates.map((c) => c.name.length));
+  const lines = [
+    `Node      ${d.node.version} (${d.node.platform} ${d.node.arch})`,
+    `Backend   ${backend.active ?? 'none'} (requested: ${backend.requested ?? 'auto'}${wasm})`,
+    ...(backend.error === undefined ? [] : [`  error: ${backend.error}`]),
+    ...backend.candidates.map((c) => {
+      const what = c.packageName === null ? `built into @tensorflow/tfjs ${c.version}` : `${c.packageName}${c.version ? ` ${c.version}` : ''}`;
+      return `  ${c.name.padEnd(width)}  ${c.status.padEnd(11)}  ${c.reason ?? what}`;
+    }),
+    'Engines (frozen VGG16 prefix)',
+    ...d.engines.map((e) => `  ${e.engine.padEnd(width)}  ${(e.available ? 'available' : 'unavailable').padEnd(11)}  ${e.detail}`),
+    'Packages',
+    ...Object.entries(d.packages).map(([name, version]) => `  ${name} ${version ?? 'NOT INSTALLED'}`),
+    `Weights in ${d.weights.dir}`,
+    ...(d.weights.files.length > 0
+      ? d.weights.files.map(describeWeights)
+      : ['  none (*.h5, *.keras); `npm run fetch-weights` downloads the official VGG16 files']),
+  ];
+  return lines.join('\n');
+}
+
+/** `transferkit doctor`: what this installation runs on and which weights it has. */
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('Show the tfjs backend in use and why the others are unavailable, engines, versions and weights found')
+    .option('--json', 'print the report as JSON')
+    .option('--md5', 'also check the md5 of each weights file (reads every byte)')
+    .option('--models-dir <dir>', 'folder to look for weights in (default: the project models/ folder)')
+    .action(async (raw: unknown, cmd: Command) => {
+      const o = parseOrThrow(optionsSchema, raw, 'doctor options');
+      const flag = (cmd.optsWithGlobals() as { backend?: string }).backend;
+      const backend = flag === undefined ? undefined : parseBackendPreference(flag, '--backend');
+      const report = await diagnose({ backend, md5: o.md5, modelsDir: o.modelsDir });
+      console.log(o.json ? JSON.stringify(report, null, 2) : formatDiagnosis(report));
+    });
+}
