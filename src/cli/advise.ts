@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { initBackendFromCli } from '../backend/index.ts';
+import { scanDataset } from '../data/scan.ts';
+import { advise } from '../strategies/advisor.ts';
+import { resolveWeightsPath } from '../training/train.ts';
+import { parseOrThrow } from '../util/validate.ts';
+
+const optionsSchema = z.object({
+  weights: z.string().min(1).optional(),
+  inputSize: z.coerce.number().int().min(32).default(224),
+  cache: z.string().min(1).default('.cache/features'),
+  engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+  valSplit: z.coerce.number().gt(0).lt(1).default(0.2),
+  seed: z.coerce.number().int().min(0).default(0),
+  json: z.boolean().default(false),
+});
+
+/** `transferkit advise DATA_DIR`: which strategy fits this data, with the evidence. */
+export function register(program: Command): void {
+  program
+    .command('advise')
+    .argument('<DATA_DIR>', 'image folder')
+    .description('Recommend a strategy from dataset size and measured similarity (linear probes on deep vs early features)')
+    .option('--weights <file>', 'VGG16 Keras weights (default models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5)')
+    .option('--input-size <n>', 'square input side (default 224)')
+    .option('--cache <dir>', 'feature cache directory (default .cache/features)')
+    .option('--engine <name>', 'auto | onnx | tfjs (default auto)')
+    .option('--val-split <fraction>', 'validation fraction when DATA_DIR has no validation/ folder (default 0.2)')
+    .option('--seed <n>', 'seed of the split and the probes (default 0)')
+    .option('--json', 'print the advice as JSON')
+    .action(async (dataDir: string, raw: unknown, self: Command) => {
+      const o = parseOrThrow(optionsSchema, raw, 'advise options');
+      await initBackendFromCli(self);
+      const weights = await resolveWeightsPath({ weights: o.weights, head: 'gap' });
+      const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
+      const advice = await advise(dataset, { weights, inputSize: o.inputSize, cache: o.cache, engine: o.engine, seed: o.seed });
+      if (o.json) {
+        console.log(JSON.stringify(advice, null, 2));
+        return;
+      }
+      console.log(`recommended strategy: ${advice.strategy} (${advice.size} dataset, ${advice.similarity} to ImageNet)`);
+      for (const r of advice.reasons) console.log(`  ${r}`);
+      console.log(`  train with: transferkit train ${dataDir} --strategy ${advice.strategy}`);
+    });
+}

@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset, DatasetItem } from '../data/dataset.ts';
+import { createRng } from '../data/random.ts';
+import { TensorSource } from '../training/batch-source.ts';
+import { cachedFeatures, type FeatureOptions } from '../training/features.ts';
+import { fit, evaluate } from '../training/fit.ts';
+import type { StrategyName } from './types.ts';
+
+/** The advisor's thresholds, printed with every recommendation. */
+export const ADVISOR_THRESHOLDS = {
+  /** Fewer training images per class than this (median over classes) is "small". */
+  smallPerClass: 1000,
+  /** Deep (block5_pool) probe validation accuracy at or above this is "separates the classes well". */
+  deepAccuracy: 0.8,
+  /** ...and the deep probe may trail the early (block3_pool) one by at most this much. */
+  maxDeepDeficit: 0.05,
+  /** Images per class and split fed to the probes (keeps the advisor quick on big folders). */
+  probeImagesPerClass: 100,
+  /** Probe training: epochs of a softmax layer on standardised, globally average-pooled features. */
+  probeEpochs: 30,
+} as const;
+
+/** Cut points the probes read features at. */
+export const PROBE_CUTS = { deep: 'block5_pool', early: 'block3_pool' } as const;
+
+export interface Advice {
+  strategy: StrategyName;
+  size: 'small' | 'large';
+  similarity: 'similar' | 'different';
+  /** Median training images per class. */
+  imagesPerClass: number;
+  /** Linear-probe validation accuracy at each cut. */
+  probe: { deep: number; early: number };
+  thresholds: typeof ADVISOR_THRESHOLDS;
+  /** One sentence per piece of evidence, for printing. */
+  reasons: string[];
+}
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** At most `n` items per class, in dataset order (deterministic). */
+function perClass(items: readonly DatasetItem[], n: number): DatasetItem[] {
+  const seen = new Map<number, number>();
+  return items.filter((i) => {
+    const k = seen.get(i.classIndex) ?? 0;
+    seen.set(i.classIndex, k + 1);
+    return k < n;
+  });
+}
+
+/** Global-average-pool and standardise features with the training set's channel statistics. */
+function pooled(train: TensorSource, val: TensorSource): [TensorSource, TensorSource] {
+  const [t, v] = tf.tidy(() => {
+    const pt = tf.mean(train.xs, [1, 2]);
+    const pv = tf.mean(val.xs, [1, 2]);
+    const { mean, variance } = tf.moments(pt, 0);
+    const std = tf.add(tf.sqrt(variance), 1e-6);
+    return [tf.div(tf.sub(pt, mean), std), tf.div(tf.sub(pv, mean), std)];
+  });
+  return [new TensorSource(t!, train.labels), new TensorSource(v!, val.labels)];
+}
+
+/** Validation accuracy of a softmax layer trained on pooled features at `cut` (a linear probe). */
+async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, seed: number): Promise<number> {
+  const n = ADVISOR_THRESHOLDS.probeImagesPerClass;
+  const split = { train: perClass(dataset.splits.train, n), validation: perClass(dataset.splits.validation, n) };
+  const features = await cachedFeatures(split, { ...o, cut });
+  const [train, val] = pooled(features.train, features.val);
+  features.train.dispose();
+  features.val.dispose();
+  const classes = dataset.classes.length;
+  const input = tf.input({ shape: [train.xs.shape[1]!] });
+  const random = createRng(`probe:${seed}:${cut}`);
+  const dense = tf.layers.dense({ name: 'predictions', units: classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed }) });
+  const probe = tf.model({ inputs: input, outputs: dense.apply(input) as tf.SymbolicTensor });
+  try {
+    await fit({
+      trainer: probe, train, val, numClasses: classes, epochs: ADVISOR_THRESHOLDS.probeEpochs, batchSize: 32,
+      optimizer: { name: 'adam', lr: 1e-2, momentum: 0 }, trainable: new Set(['predictions']), random,
+    });
+    return (await evaluate([dense], val, 64, classes)).acc;
+  } finally {
+    probe.dispose();
+    train.dispose();
+    val.dispose();
+  }
+}
+
+/**
+ * Recommend a strategy from the size x similarity matrix. Size is counted; similarity is measured:
+ * linear probes on cached features at block5_pool (deep) and block3_pool (early). When deep features
+ * separate the classes well and not much worse than early ones, the data is like ImageNet ("similar").
+ */
+export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: number }): Promise<Advice> {
+  const t = ADVISOR_THRESHOLDS;
+  const counts = dataset.classes.map((_, c) => dataset.splits.train.filter((i) => i.classIndex === c).length);
+  const imagesPerClass = median(counts);
+  const size = imagesPerClass < t.smallPerClass ? 'small' : 'large';
+  const seed = o.seed ?? 0;
+  const deep = await probeAccuracy(dataset, PROBE_CUTS.deep, o, seed);
+  const early = await probeAccuracy(dataset, PROBE_CUTS.early, o, seed);
+  const similarity = deep >= t.deepAccuracy && deep >= early - t.maxDeepDeficit ? 'similar' : 'different';
+  const table: Record<string, StrategyName> = { 'small/similar': 'freeze', 'small/different': 'slice', 'large/similar': 'finetune', 'large/different': 'retrain' };
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  return {
+    strategy: table[`${size}/${similarity}`]!,
+    size,
+    similarity,
+    imagesPerClass,
+    probe: { deep, early },
+    thresholds: t,
+    reasons: [
+      `size: median ${imagesPerClass} training images per class (${counts.join(' / ')}) -> ${size} (small below ${t.smallPerClass})`,
+      `linear probe on ${PROBE_CUTS.deep} features: ${pct(deep)} validation accuracy; on ${PROBE_CUTS.early}: ${pct(early)}`,
+      `similarity: ${similarity} (similar when deep >= ${pct(t.deepAccuracy)} and at most ${pct(t.maxDeepDeficit)} below early)`,
+    ],
+  };
+}

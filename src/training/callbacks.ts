@@ -1,0 +1,155 @@
+import type * as tf from '@tensorflow/tfjs';
+import { Monitor, type MonitorArgs } from './monitor.ts';
+import { restoreWeights, snapshotWeights, type WeightsSnapshot } from './weights-snapshot.ts';
+
+/** What is logged after each epoch, with Keras's names. */
+export interface EpochLogs {
+  /** 0-based epoch over the whole run (phases continue the count). */
+  epoch: number;
+  phase: string;
+  loss: number;
+  acc: number;
+  val_loss: number;
+  val_acc: number;
+  /** Learning rate used during the epoch. */
+  lr: number;
+}
+
+/** What callbacks may look at and change while training runs. */
+export interface TrainingContext {
+  /** The network being trained (features at the cut -> predictions). */
+  readonly trainer: tf.LayersModel;
+  learningRate: number;
+  /** Set by a callback to end `fit` after the current epoch. */
+  stopTraining: boolean;
+}
+
+/** Keras-style hooks; every one optional. `fit` awaits each. */
+export interface Callback {
+  onTrainBegin?(ctx: TrainingContext): void | Promise<void>;
+  onEpochBegin?(epoch: number, info: { batches: number; phase: string }, ctx: TrainingContext): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: { loss: number; acc: number }, ctx: TrainingContext): void | Promise<void>;
+  onEpochEnd?(logs: EpochLogs, ctx: TrainingContext): void | Promise<void>;
+  onTrainEnd?(ctx: TrainingContext): void | Promise<void>;
+}
+
+/**
+ * Keras `ModelCheckpoint(save_best_only=True)`: writes the trainer's weights when the monitored
+ * value improves. The best survives across `fit` calls (phases), as in Keras; `write` must be atomic.
+ * It also keeps the best weights in memory so training can end on the best epoch.
+ */
+export class ModelCheckpoint implements Callback {
+  readonly monitor: Monitor;
+  /** Epoch of the best value so far; -1 before any. */
+  bestEpoch = -1;
+  private best: WeightsSnapshot | undefined;
+
+  constructor(
+    private readonly write: (trainer: tf.LayersModel) => Promise<void>,
+    args: MonitorArgs = {},
+  ) {
+    this.monitor = new Monitor(args);
+  }
+
+  async onEpochEnd(logs: EpochLogs, ctx: TrainingContext): Promise<void> {
+    if (!this.monitor.update(logs)) return;
+    this.bestEpoch = logs.epoch;
+    this.best = snapshotWeights(ctx.trainer);
+    await this.write(ctx.trainer);
+  }
+
+  /** Put the best epoch's weights back; false when no epoch finished. */
+  restoreBest(trainer: tf.LayersModel): boolean {
+    if (this.best === undefined) return false;
+    restoreWeights(trainer, this.best);
+    return true;
+  }
+}
+
+/** Keras `EarlyStopping(patience, restore_best_weights=True)`; state resets at each `fit`. */
+export class EarlyStopping implements Callback {
+  readonly monitor: Monitor;
+  /** Epoch at which training was stopped; -1 when it ran out its epochs. */
+  stoppedEpoch = -1;
+  private wait = 0;
+  private best: WeightsSnapshot | undefined;
+  private bestIsLast = true;
+  private readonly restoreBest: boolean;
+
+  /** `restoreBestWeights` defaults to true (Keras's default is false; users expect the best model). */
+  constructor(
+    private readonly patience: number,
+    args: MonitorArgs & { restoreBestWeights?: boolean } = {},
+  ) {
+    this.monitor = new Monitor(args);
+    this.restoreBest = args.restoreBestWeights ?? true;
+  }
+
+  onTrainBegin(): void {
+    this.monitor.reset();
+    this.wait = 0;
+    this.best = undefined;
+    this.stoppedEpoch = -1;
+  }
+
+  onEpochEnd(logs: EpochLogs, ctx: TrainingContext): void {
+    if (this.monitor.update(logs)) {
+      this.wait = 0;
+      this.bestIsLast = true;
+      if (this.restoreBest) this.best = snapshotWeights(ctx.trainer);
+      return;
+    }
+    this.bestIsLast = false;
+    this.wait += 1;
+    if (this.wait >= this.patience) {
+      this.stoppedEpoch = logs.epoch;
+      ctx.stopTraining = true;
+    }
+  }
+
+  /** Restores the best weights when the last epoch was not the best (Keras >= 2.11 behaviour). */
+  onTrainEnd(ctx: TrainingContext): void {
+    if (this.restoreBest && this.best !== undefined && !this.bestIsLast) restoreWeights(ctx.trainer, this.best);
+    this.best = undefined;
+  }
+}
+
+/** Keras `ReduceLROnPlateau(factor, patience, min_lr)`; state resets at each `fit`. */
+export class ReduceLROnPlateau implements Callback {
+  readonly monitor: Monitor;
+  private wait = 0;
+
+  constructor(
+    private readonly args: MonitorArgs & { factor: number; patience: number; minLr?: number },
+  ) {
+    this.monitor = new Monitor(args);
+  }
+
+  onTrainBegin(): void {
+    this.monitor.reset();
+    this.wait = 0;
+  }
+
+  onEpochEnd(logs: EpochLogs, ctx: TrainingContext): void {
+    if (this.monitor.update(logs)) {
+      this.wait = 0;
+      return;
+    }
+    this.wait += 1;
+    if (this.wait < this.args.patience) return;
+    ctx.learningRate = Math.max(ctx.learningRate * this.args.factor, this.args.minLr ?? 0);
+    this.wait = 0;
+  }
+}
+
+/** Keeps every epoch's logs and hands the whole history to `write` after each epoch. */
+export class HistoryRecorder implements Callback {
+  readonly history: EpochLogs[] = [];
+
+  constructor(private readonly write: (history: readonly EpochLogs[]) => Promise<void>) {}
+
+  async onEpochEnd(logs: EpochLogs): Promise<void> {
+    this.history.push(logs);
+    await this.write(this.history);
+  }
+}

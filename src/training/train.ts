@@ -1,0 +1,193 @@
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend, type BackendPreference } from '../backend/index.ts';
+import { weightsFileHash } from '../cache/fingerprint.ts';
+import { parseAugmentOptions } from '../data/augment-options.ts';
+import { isNoAugmentation } from '../data/augment.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { createRng } from '../data/random.ts';
+import { scanDataset } from '../data/scan.ts';
+import { UserError } from '../errors.ts';
+import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.ts';
+import type { KerasFile } from '../keras/types.ts';
+import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
+import { writeLearningCurves } from '../report/curves.ts';
+import { advise, type Advice } from '../strategies/advisor.ts';
+import { planStrategy } from '../strategies/plan.ts';
+import type { StrategyPlan } from '../strategies/types.ts';
+import type { BatchSource } from './batch-source.ts';
+import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
+import { balancedClassWeights } from './class-weights.ts';
+import { cachedFeatures, type FeatureOptions } from './features.ts';
+import { fit } from './fit.ts';
+import { ImageSource } from './image-source.ts';
+import { buildNetwork } from './network.ts';
+import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
+import { ProgressReporter } from './progress.ts';
+import { RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
+
+/** Where the official Keras files are expected (`npm run fetch-weights` puts them there). */
+export const DEFAULT_WEIGHTS = {
+  notop: 'models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5',
+  top: 'models/vgg16_weights_tf_dim_ordering_tf_kernels.h5',
+} as const;
+
+/** Runtime hooks of `train` (not part of the reproducible config). */
+export interface TrainHooks {
+  /** tfjs backend. Default: initBackend's choice. */
+  backend?: BackendPreference;
+  /** Aborting stops after the current batch (or extraction batch) and keeps the best checkpoint. */
+  signal?: AbortSignal;
+  /** Where progress lines go. Default: stderr. */
+  log?: (line: string) => void;
+}
+
+export interface TrainResult {
+  runDir: string;
+  plan: StrategyPlan;
+  history: EpochLogs[];
+  /** Epoch (0-based) of the lowest val_loss: the checkpoint and the saved model. */
+  bestEpoch: number;
+  /** Stopped by the signal (Ctrl-C). */
+  interrupted: boolean;
+  /** The advisor's evidence when `strategy` was `auto`. */
+  advice?: Advice;
+}
+
+const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+
+/** The weights file to use: `--weights`, else the official file in models/ (with-top for the vgg head). */
+export async function resolveWeightsPath(o: Pick<ResolvedTrainOptions, 'weights' | 'head'>): Promise<string> {
+  if (o.weights) {
+    if (!(await exists(o.weights))) throw new UserError(`weights file ${o.weights} not found; pass an existing Keras HDF5 file with --weights.`);
+    return o.weights;
+  }
+  const candidates = o.head === 'vgg' ? [DEFAULT_WEIGHTS.top] : [DEFAULT_WEIGHTS.notop, DEFAULT_WEIGHTS.top];
+  for (const c of candidates) if (await exists(c)) return c;
+  const top = o.head === 'vgg' ? ' -- --top' : '';
+  throw new UserError(
+    `no VGG16 weights at ${candidates[0]}; run \`npm run fetch-weights${top}\`, or \`transferkit init-weights ${o.head === 'vgg' ? '' : '--no-top '}--out ${candidates[0]}\` ` +
+      'for random-init weights, or pass --weights FILE.',
+  );
+}
+
+/** Versions recorded in config.json, read from the installed package.json files. */
+async function packageVersions(): Promise<Record<string, string>> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const version = async (dir: string): Promise<string> => {
+    try {
+      return (JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  const names = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'sharp', 'h5wasm', 'onnxruntime-node', 'lmdb'];
+  const entries = await Promise.all(names.map(async (n) => [n, await version(join('node_modules', n))] as const));
+  return { transferkit: await version('.'), ...Object.fromEntries(entries), node: process.version };
+}
+
+function defaultRunDir(strategy: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  return join('runs', `${stamp}-${strategy}`);
+}
+
+function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Dataset, featureOptions: FeatureOptions) {
+  const augment = o.augment ? parseAugmentOptions(o.augment) : undefined;
+  const augmenting = augment !== undefined && !isNoAugmentation(augment);
+  if (plan.cut === null) {
+    const opts = { numClasses: dataset.classes.length, inputSize: o.inputSize, resize: o.resize, seed: o.seed };
+    return Promise.resolve({
+      train: new ImageSource(dataset.splits.train, { ...opts, augment: augmenting ? augment : undefined }) as BatchSource,
+      val: new ImageSource(dataset.splits.validation, opts) as BatchSource,
+      items: { train: dataset.splits.train, validation: dataset.splits.validation },
+      unreadable: [] as { path: string; reason: string }[],
+    });
+  }
+  return cachedFeatures(
+    { train: dataset.splits.train, validation: dataset.splits.validation },
+    { ...featureOptions, cut: plan.cut },
+    augmenting ? { spec: { options: augment, seed: o.seed }, copies: o.augmentCopies } : undefined,
+  );
+}
+
+/**
+ * `transferkit train DATA_DIR`: scan the folder, pick the strategy (the advisor measures the data
+ * when `auto`), cache the frozen prefix's features, train phase by phase with Keras-style callbacks,
+ * and write the run directory (config, classes, manifest, history, curves, best checkpoint and the
+ * stitched model).
+ */
+export async function train(dataDir: string, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const o = resolveTrainOptions(options);
+  const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const backend = await initBackend(hooks.backend);
+  const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
+  if (dataset.splits.validation.length === 0) throw new UserError(`${dataDir}: no validation images; add a validation/ folder or use --val-split.`);
+  const needsWeights = !(o.strategy === 'retrain' && o.init === 'scratch');
+  const weightsPath = needsWeights ? await resolveWeightsPath(o) : undefined;
+  const featureOptions: FeatureOptions = {
+    weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
+  };
+  let advice: Advice | undefined;
+  if (o.strategy === 'auto') {
+    advice = await advise(dataset, { ...featureOptions, seed: o.seed });
+    for (const r of advice.reasons) log(`advisor: ${r}`);
+    log(`advisor: strategy ${advice.strategy}`);
+  }
+  const plan = planStrategy(advice?.strategy ?? (o.strategy as Exclude<typeof o.strategy, 'auto'>), o);
+  const runDir = resolve(o.out ?? defaultRunDir(plan.strategy));
+  await mkdir(runDir, { recursive: true });
+  const classes = dataset.classes;
+  const preprocessing: Preprocessing = { ...VGG16_PREPROCESSING, size: [o.inputSize, o.inputSize], resize: o.resize };
+  const data = await trainSources(o, plan, dataset, featureOptions);
+  const weights: KerasFile | undefined = weightsPath && plan.init === 'pretrained' ? await readKerasFile(weightsPath) : undefined;
+  const random = createRng(`train:${o.seed}`);
+  const net = await buildNetwork({ plan, inputSize: o.inputSize, classes: classes.length, weights, random });
+  try {
+    const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing };
+    await writeJson(join(runDir, RUN_FILES.config), {
+      dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
+      weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : null,
+      preprocessing, versions: await packageVersions(), created: new Date().toISOString(),
+    });
+    await writeJson(join(runDir, RUN_FILES.classes), classes);
+    await writeJson(join(runDir, RUN_FILES.model), description);
+    await writeJson(join(runDir, RUN_FILES.manifest), {
+      classes,
+      splits: Object.fromEntries(Object.entries(data.items).map(([split, items]) => [split, items.map((i) => ({ path: i.path, hash: i.hash, class: i.className }))])),
+      unreadable: data.unreadable,
+    });
+    for (const u of data.unreadable) log(`skipped unreadable ${u.path}: ${u.reason}`);
+
+    const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(join(runDir, RUN_FILES.checkpoint), modelWeights(trainer)), { minDelta: o.minDelta });
+    const history = new HistoryRecorder((h) => writeHistory(runDir, h));
+    const callbacks: Callback[] = [history, checkpoint, new ProgressReporter(o.epochs, log, !o.quiet && Boolean(process.stderr.isTTY))];
+    if (o.patience > 0) callbacks.push(new EarlyStopping(o.patience, { minDelta: o.minDelta }));
+    if (o.reduceLrPatience > 0) callbacks.push(new ReduceLROnPlateau({ factor: o.reduceLrFactor, patience: o.reduceLrPatience, minDelta: o.minDelta, minLr: 1e-7 }));
+    const classWeights = o.classWeight === 'auto' ? balancedClassWeights(data.train.labels, classes.length) : undefined;
+    let epoch = 0;
+    let interrupted = false;
+    for (const phase of plan.phases) {
+      const result = await fit({
+        trainer: net.trainer, train: data.train, val: data.val, numClasses: classes.length, epochs: phase.epochs, initialEpoch: epoch,
+        phase: phase.name, batchSize: o.batchSize, optimizer: phase.optimizer, trainable: new Set(phase.trainable), classWeights,
+        callbacks, random, shouldStop: () => hooks.signal?.aborted ?? false,
+      });
+      epoch += result.epochs;
+      if (result.interrupted) {
+        interrupted = true;
+        break;
+      }
+    }
+    checkpoint.restoreBest(net.trainer);
+    if (checkpoint.bestEpoch >= 0) {
+      await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(net.model));
+      await writeLearningCurves(join(runDir, RUN_FILES.curves), history.history);
+    }
+    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted, advice };
+  } finally {
+    data.train.dispose();
+    data.val.dispose();
+    net.model.dispose();
+  }
+}
