@@ -12,3 +12,10 @@ export { saveKerasModel, type SaveKerasModelOptions } from './keras/write-model.
 export { initBackend, initBackendFromCli, backendReport, parseBackendPreference, BACKEND_NAMES, BACKEND_ENV } from './backend/index.ts';
 export type { BackendName, BackendPreference, BackendInfo, BackendReport, BackendStatus } from './backend/index.ts';
 export { diagnose, type Diagnosis, type DiagnoseOptions, type WeightsFileStatus } from './backend/doctor.ts';
+export { buildVgg16, vgg16, vgg16Prefix, resolveVgg16Options, VGG16_MIN_SIDE, type Vgg16Options, type ResolvedVgg16Options } from './models/vgg16.ts';
+export { preprocessInput, imageToTensor, imagesToTensor, VGG16_PREPROCESSING, type Preprocessing } from './models/preprocess.ts';
+export { decodePredictions, loadClassIndex, DEFAULT_CLASS_INDEX_PATH } from './models/imagenet.ts';
+export type { ClassIndex, DecodedPrediction, ImagenetClass } from './models/imagenet.ts';
+export { initWeights, vgg16InitialWeights, glorotLimit, type InitWeightsOptions } from './models/init-weights.ts';
+export { classifyImages, predictImagenet, type ClassifyOptions, type PredictImagenetOptions, type ImagePrediction } from './models/predict.ts';
+export { summarizeModel, formatModelSummary, type ModelSummary, type SummaryRow, type SummaryFormatOptions } from './report/model-summary.ts';

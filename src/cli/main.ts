@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { describeError } from '../errors.ts';
+import { register as summary } from './summary.ts';
+import { register as predict } from './predict.ts';
+import { register as initWeights } from './init-weights.ts';
 import { register as doctor } from './doctor.ts';
 import { register as registerCheck } from './check.ts';
 import { register as registerAugmentPreview } from './augment-preview.ts';
@@ -8,7 +11,7 @@ import { register as inspect } from './inspect.ts';
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerCheck, registerAugmentPreview, inspect, doctor];
+const commands: Register[] = [registerCheck, registerAugmentPreview, summary, predict, initWeights, inspect, doctor];
 
 const program = new Command('transferkit')
   .description('Transfer learning with pretrained VGG16 on your own image folders')

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { MODELS_DIR, OFFICIAL_FILES } from './fetch.ts';
 
 /** Where `npm run fetch-weights` puts Keras's `imagenet_class_index.json`. */
-export const DEFAULT_CLASS_INDEX_PATH = fileURLToPath(new URL('../../models/imagenet_class_index.json', import.meta.url));
+export const DEFAULT_CLASS_INDEX_PATH = join(MODELS_DIR, OFFICIAL_FILES.classIndex.name);
 
 /** One class: its WordNet id and human label, by output index. */
 export interface ImagenetClass {

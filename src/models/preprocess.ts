@@ -29,23 +29,13 @@ export function preprocessInput(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.sub(tf.reverse(tf.cast(x, 'float32'), -1), tf.tensor1d([...IMAGENET_BGR_MEANS])));
 }
 
-/** Decode one image file to the size `preprocessing` asks for; errors name the file. */
-async function decodeFor(path: string, preprocessing: Preprocessing): Promise<Uint8Array> {
-  const [height, width] = preprocessing.size;
-  try {
-    return (await decodeImage(path, { width, height, resize: preprocessing.resize })).data;
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new UserError(`Cannot read image ${path}: ${reason}. Expected a JPEG, PNG, WebP, GIF, TIFF or AVIF file.`);
-  }
-}
-
 /** Decode and preprocess image files into one `[n, height, width, 3]` float32 batch. */
 export async function imagesToTensor(paths: readonly string[], preprocessing: Preprocessing = VGG16_PREPROCESSING): Promise<tf.Tensor4D> {
   const [height, width] = preprocessing.size;
   const pixels = new Float32Array(paths.length * height * width * 3);
-  for (const [i, path] of paths.entries()) pixels.set(await decodeFor(path, preprocessing), i * height * width * 3);
+  const resize = preprocessing.resize;
+  // decodeImage throws an ImageDecodeError (a UserError) naming the file for anything unreadable.
+  for (const [i, path] of paths.entries()) pixels.set((await decodeImage(path, { width, height, resize })).data, i * height * width * 3);
   return tf.tidy(() => preprocessInput(tf.tensor4d(pixels, [paths.length, height, width, 3])) as tf.Tensor4D);
 }
 

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { parseOrThrow } from '../util/validate.ts';
+import { initBackendFromCli } from '../backend/index.ts';
+import { predictImagenet, type ImagePrediction } from '../models/predict.ts';
+
+const optionsSchema = z.object({
+  weights: z.string().min(1),
+  labels: z.string().optional(),
+  top: z.coerce.number().int().positive().default(5),
+  json: z.boolean().default(false),
+});
+
+function formatPredictions(results: readonly ImagePrediction[]): string {
+  return results
+    .map(({ image, predictions }) =>
+      [image, ...predictions.map((p, i) => `  ${i + 1}. ${p.label} (${p.wnid})  ${p.probability.toFixed(4)}`)].join('\n'),
+    )
+    .join('\n');
+}
+
+/** `transferkit predict`: top ImageNet classes for images with VGG16 weights that include the top. */
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('Classify images with VGG16 (ImageNet top) from a Keras weights file')
+    .argument('<images...>', 'image files')
+    .requiredOption('--weights <file>', 'Keras HDF5 file with VGG16 weights including the top')
+    .option('--labels <file>', 'imagenet_class_index.json (default: models/imagenet_class_index.json)')
+    .option('--top <k>', 'classes to show per image', '5')
+    .option('--json', 'print JSON instead of text')
+    .action(async (images: string[], raw: unknown, cmd: Command) => {
+      const { weights, labels, top, json } = parseOrThrow(optionsSchema, raw, 'predict options');
+      await initBackendFromCli(cmd);
+      const results = await predictImagenet(images, { weights, labels, top });
+      console.log(json ? JSON.stringify(results, null, 2) : formatPredictions(results));
+    });
+}
