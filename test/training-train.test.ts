@@ -1,0 +1,76 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { access, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { createRng } from '../src/data/random.ts';
+import { loadWeights, readKerasFile } from '../src/keras/index.ts';
+import { initWeights } from '../src/models/init-weights.ts';
+import { imagesToTensor } from '../src/models/preprocess.ts';
+import { buildNetwork } from '../src/training/network.ts';
+import { loadRun, RUN_FILES, type ModelDescription } from '../src/training/run-dir.ts';
+import { train } from '../src/training/train.ts';
+import { makeShapesDataset } from './training-shapes.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const tmp = await mkdtemp(join(tmpdir(), 'tk-train-'));
+const data = join(tmp, 'shapes');
+const weights = join(tmp, 'notop.h5');
+await makeShapesDataset(data, { perClass: 30, val: 10, seed: 1 });
+await initWeights(weights, { includeTop: false, seed: 0 });
+const base = { strategy: 'freeze', inputSize: 64, weights, cache: join(tmp, 'cache'), batchSize: 8, lr: 0.01, dense: 0, dropout: 0, quiet: true } as const;
+const silent = { log: () => {} };
+
+test.serial('freeze on random-init VGG16 learns red circles vs blue squares and saves the lowest-val_loss epoch', async (t) => {
+  const out = join(tmp, 'run-freeze');
+  const result = await train(data, { ...base, epochs: 8, out }, silent);
+  const losses = result.history.map((h) => h.val_loss);
+  t.is(result.bestEpoch, losses.indexOf(Math.min(...losses)));
+  t.true(result.history[result.bestEpoch]!.val_acc >= 0.9, `best val_acc ${result.history[result.bestEpoch]!.val_acc}`);
+  for (const f of Object.values(RUN_FILES)) await t.notThrowsAsync(access(join(out, f)), f);
+  t.deepEqual(JSON.parse(await readFile(join(out, RUN_FILES.classes), 'utf8')), ['circles', 'squares']);
+  t.is((await readFile(join(out, RUN_FILES.historyCsv), 'utf8')).trim().split('\n').length, result.history.length + 1);
+  const manifest = JSON.parse(await readFile(join(out, RUN_FILES.manifest), 'utf8')) as { splits: Record<string, { hash: string; class: string }[]> };
+  t.is(manifest.splits.train!.length, 60);
+  t.is(manifest.splits.validation!.length, 20);
+
+  // The stitched model reproduces the best epoch's val_acc straight from images.
+  const run = await loadRun(out);
+  t.deepEqual(run.preprocessing, { mode: 'caffe', size: [64, 64], resize: 'squash' });
+  const val = manifest.splits.validation! as unknown as { path: string; class: string }[];
+  const xs = await imagesToTensor(val.map((v) => v.path), run.preprocessing);
+  const pred = tf.tidy(() => (run.model.predict(xs) as tf.Tensor).argMax(-1).dataSync());
+  const acc = val.filter((v, i) => run.classes[pred[i]!] === v.class).length / val.length;
+  t.true(Math.abs(acc - result.history[result.bestEpoch]!.val_acc) < 1e-6);
+  xs.dispose();
+  run.model.dispose();
+});
+
+test.serial('finetune trains block5 on cached block4_pool features after a warm-up', async (t) => {
+  const result = await train(data, { ...base, strategy: 'finetune', epochs: 2, out: join(tmp, 'run-finetune') }, silent);
+  t.deepEqual(result.history.map((h) => h.phase), ['warmup', 'finetune']);
+  t.is(result.history[1]!.lr, 1e-4);
+});
+
+test.serial('kill -9 during training leaves the last best checkpoint loadable', async (t) => {
+  const out = join(tmp, 'run-killed');
+  const child = spawn(process.execPath, [join(repo, 'bin/transferkit.js'), 'train', data, '--strategy', 'freeze', '--input-size', '64', '--weights', weights,
+    '--cache', base.cache, '--out', out, '--epochs', '500', '--dense', '0', '--dropout', '0', '--patience', '0', '--reduce-lr-patience', '0', '--batch-size', '4', '--lr', '0.01', '--quiet'], { cwd: repo, stdio: 'ignore' });
+  const checkpoint = join(out, RUN_FILES.checkpoint);
+  const started = Date.now();
+  while (Date.now() - started < 120_000) {
+    if (await access(checkpoint).then(() => true, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Let it write a few more checkpoints so the kill lands mid-training.
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  const description = JSON.parse(await readFile(join(out, RUN_FILES.model), 'utf8')) as ModelDescription;
+  const net = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: 2, random: createRng('x') });
+  const report = await loadWeights(net.trainer, await readKerasFile(checkpoint));
+  t.deepEqual(report.loaded.map((l) => l.layer), ['predictions']);
+  net.model.dispose();
+});
