@@ -19,3 +19,17 @@ export type { ClassIndex, DecodedPrediction, ImagenetClass } from './models/imag
 export { initWeights, vgg16InitialWeights, glorotLimit, type InitWeightsOptions } from './models/init-weights.ts';
 export { classifyImages, predictImagenet, type ClassifyOptions, type PredictImagenetOptions, type ImagePrediction } from './models/predict.ts';
 export { summarizeModel, formatModelSummary, type ModelSummary, type SummaryRow, type SummaryFormatOptions } from './report/model-summary.ts';
+export type { Dataset, DatasetItem, DatasetLayout, SplitName } from './data/dataset.ts';
+export { scanDataset, scanImageFolder } from './data/scan.ts';
+export type { ScanOptions } from './data/scan.ts';
+export { checkDataset, formatCheckReport } from './data/check.ts';
+export type { CheckOptions, CheckReport } from './data/check.ts';
+export { decodeImage, probeImage, ImageDecodeError } from './data/decode.ts';
+export type { DecodeOptions, DecodedImage, ResizeMode } from './data/decode.ts';
+export { AUGMENT_PRESETS, NO_AUGMENTATION, parseAugmentOptions } from './data/augment-options.ts';
+export type { AugmentOptions, AugmentPreset, FillMode } from './data/augment-options.ts';
+export { augmentImage, augmentationVariant } from './data/augment.ts';
+export { addAugmentFlags, parseAugmentFlags } from './data/augment-flags.ts';
+export { streamBatches } from './data/batches.ts';
+export type { Batch, BatchStreamOptions } from './data/batches.ts';
+export { renderAugmentPreview } from './data/preview.ts';
