@@ -7,11 +7,13 @@ import { register as doctor } from './doctor.ts';
 import { register as registerCheck } from './check.ts';
 import { register as registerAugmentPreview } from './augment-preview.ts';
 import { register as inspect } from './inspect.ts';
+import { register as train } from './train.ts';
+import { register as advise } from './advise.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerCheck, registerAugmentPreview, summary, predict, initWeights, inspect, doctor];
+const commands: Register[] = [registerCheck, registerAugmentPreview, summary, predict, initWeights, inspect, doctor, train, advise];
 
 const program = new Command('transferkit')
   .description('Transfer learning with pretrained VGG16 on your own image folders')
