@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
-import { nameKeras3Layers } from './keras3-paths.ts';
 import { loadWeights } from './load-weights.ts';
 import { modelFromKerasConfig } from './model-config.ts';
 import { readKerasFile } from './read.ts';
@@ -21,7 +20,7 @@ export async function loadKerasModel(path: string): Promise<tf.LayersModel> {
   }
   const model = modelFromKerasConfig(file.modelConfig, { source: path });
   try {
-    await loadWeights(model, nameKeras3Layers(file, model));
+    await loadWeights(model, file);
   } catch (err) {
     model.dispose();
     throw err;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
+import { nameKeras3Layers } from './keras3-paths.ts';
 import { kerasOrderedVariables, leafLayers } from './model-weights.ts';
 import { preprocessWeightsForLoading } from './preprocess-weights.ts';
 import { readKerasFile } from './read.ts';
@@ -113,7 +114,8 @@ export async function loadWeights(
   if (skipMismatch && !byName) {
     throw new UserError('skipMismatch can only be used together with byName (as in Keras load_weights)');
   }
-  const file = typeof source === 'string' ? await readKerasFile(source) : source;
+  // Keras 3 files name layers by class and position (`conv2d_1`); map them to this model's layers first.
+  const file = nameKeras3Layers(typeof source === 'string' ? await readKerasFile(source) : source, model);
   const keras3 = file.format === 'keras3-weights' || file.format === 'keras-archive';
   const report: LoadReport = { file: file.path, format: file.format, loaded: [], skipped: [] };
   const pairs = byName || keras3 ? pairByName(model, file, !byName, report.skipped) : pairByPosition(model, file);
