@@ -49,16 +49,19 @@ export interface MaximizeResult {
 }
 
 /** Builds `[n]` per-image mean activations of each image's own filter from a batch of inputs. */
-type Objective = (x: tf.Tensor4D) => tf.Tensor1D;
+export type Objective = (x: tf.Tensor4D) => tf.Tensor1D;
 
-function objective(model: tf.LayersModel, layer: string, filters: readonly number[]): Objective {
+/** The objective: image i's mean activation of `filters[i]` at `layer` (a batch of `filters.length` images). */
+export function filterMeans(model: tf.LayersModel, layer: string, filters: readonly number[]): Objective {
   const layers = layersUpTo(model, layer);
   const target = layers.at(-1)!;
   const prefix = layers.slice(0, -1);
   const n = filters.length;
   const ownChannel = (out: tf.Tensor, channels: readonly number[], count: number): tf.Tensor1D => {
     // One-hot per image picks its own channel; the mean runs over every position.
-    const mask = tf.oneHot(tf.tensor1d([...channels], 'int32'), count).reshape([n, ...out.shape.slice(1, -1).map(() => 1), count]);
+    const picks = new Float32Array(n * count);
+    channels.forEach((c, i) => (picks[i * count + c] = 1));
+    const mask = tf.tensor(picks, [n, ...out.shape.slice(1, -1).map(() => 1), count]);
     const positions = out.shape.slice(1, -1).reduce<number>((a, b) => a * (b ?? 1), 1);
     return tf.div(tf.sum(tf.mul(out, mask), out.shape.slice(1).map((_, i) => i + 1)), positions) as tf.Tensor1D;
   };
@@ -122,7 +125,7 @@ function startingNoise(n: number, size: number, rng: Rng): tf.Tensor4D {
  */
 export async function maximizeFilters(model: tf.LayersModel, options: MaximizeOptions): Promise<MaximizeResult> {
   const o = { ...MAXIMIZE_DEFAULTS, ...options };
-  const f = objective(model, o.layer, o.filters);
+  const f = filterMeans(model, o.layer, o.filters);
   const n = o.filters.length;
   const rng = createRng(`maximize:${o.seed}`);
   const lo = tf.tensor1d(IMAGENET_BGR_MEANS.map((m) => -m));
