@@ -321,3 +321,39 @@ test('float16 and big-endian float32 datasets (h5py-written) become exact Float3
   t.true(Object.is(kernel!.data[5], -0));
   t.deepEqual(Array.from(bias!.data), Array.from(Float32Array.of(1.5, -2.25, 1e30)));
 });
+
+test('a truncated .keras archive is a one-line UserError', async (t) => {
+  const weightsPath = tmp('t.weights.h5');
+  await writeKeras3Fixture(weightsPath, keras3Tree);
+  const bytes = zipSync({ 'config.json': strToU8('{}'), 'model.weights.h5': new Uint8Array(await readFile(weightsPath)) });
+  const path = tmp('truncated.keras');
+  await writeFile(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  const err = await t.throwsAsync(readKerasFile(path), { instanceOf: UserError });
+  t.true(err.message.startsWith(path), err.message);
+  t.false(err.message.includes('\n'));
+});
+
+test('randomly corrupted HDF5 metadata never escapes as anything but a one-line UserError', async (t) => {
+  const good = tmp('to-corrupt.h5');
+  await writeFullModelFixture(good, { layers: layersWithNames('keras2'), kerasVersion: '2.4.0', modelConfig: { class_name: 'Sequential' } });
+  const original = await readFile(good);
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let failures = 0;
+  for (let i = 0; i < 30; i++) {
+    const bytes = Buffer.from(original);
+    const at = 64 + Math.floor(random() * Math.min(bytes.length - 128, 6000));
+    for (let j = 0; j < 32; j++) bytes[at + j] = Math.floor(random() * 256);
+    const path = tmp(`corrupt-${i}.h5`);
+    await writeFile(path, bytes);
+    try {
+      await readKerasFile(path);
+    } catch (err) {
+      failures++;
+      t.true(err instanceof UserError, String(err));
+      t.false((err as Error).message.includes('\n'), (err as Error).message);
+    }
+  }
+  t.true(failures > 0, 'the corruption should break at least one file');
+  t.is((await readKerasFile(good)).layers.length, 4);
+});

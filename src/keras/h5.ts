@@ -17,7 +17,7 @@ export async function loadH5(): Promise<typeof h5wasm> {
   return h5wasm;
 }
 
-/** The innermost HDF5 reason in an h5wasm error (e.g. `truncated file: eof = 10000, ...`). */
+/** One line: the innermost HDF5 reason of an h5wasm error (`truncated file: eof = 10000, ...`), else the first line. */
 export function hdf5Reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   const frames = [...text.matchAll(/ in [\w:]+\(\): (.+)$/gm)].map((m) => m[1]?.trim());
@@ -45,4 +45,19 @@ export function ensureGroup(parent: Group, name: string): Group {
     group = isGroup(existing) ? existing : group.create_group(part);
   }
   return group;
+}
+
+/**
+ * Run synchronous h5wasm work with stderr muted. On some corrupt files the HDF5 library aborts;
+ * emscripten then prints `Aborted(...)` to stderr before throwing, which would break the CLI's
+ * one-line error. The throw still happens and carries the same text, so nothing is lost.
+ */
+export function muteStderr<T>(work: () => T): T {
+  const write = process.stderr.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return work();
+  } finally {
+    process.stderr.write = write;
+  }
 }

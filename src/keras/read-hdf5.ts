@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
 import { readString } from './h5-attrs.ts';
-import { hdf5Reason, isGroup, loadH5, type File, type Group } from './h5.ts';
+import { hdf5Reason, isGroup, loadH5, muteStderr, type File, type Group } from './h5.ts';
 import { readKeras3Layers } from './read-keras3.ts';
 import { readLegacyLayers } from './read-legacy.ts';
 import type { KerasFile } from './types.ts';
@@ -61,7 +61,7 @@ export async function readHdf5(localPath: string, file: string): Promise<Omit<Ke
   const h5wasm = await loadH5();
   let h5: File;
   try {
-    h5 = new h5wasm.File(localPath, 'r');
+    h5 = muteStderr(() => new h5wasm.File(localPath, 'r'));
   } catch (err) {
     const reason = hdf5Reason(err);
     const truncated = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(reason);
@@ -73,11 +73,16 @@ export async function readHdf5(localPath: string, file: string): Promise<Omit<Ke
     throw new UserError(`${file}: cannot open as HDF5 (${reason})`);
   }
   try {
-    return readLayout(h5, file);
+    return muteStderr(() => readLayout(h5, file));
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`${file}: cannot read (${hdf5Reason(err)}); the file may be damaged`);
   } finally {
-    h5.close();
+    // After an HDF5 abort, close fails too; the read error above is the one worth reporting.
+    muteStderr(() => {
+      try {
+        h5.close();
+      } catch {}
+    });
   }
 }

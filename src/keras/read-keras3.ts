@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import { isDataset, isGroup, type Group } from './h5.ts';
+import { hdf5Reason, isDataset, isGroup, type Group } from './h5.ts';
 import { readWeightTensor } from './read-tensor.ts';
 import type { LayerWeights, WeightTensor } from './types.ts';
 
@@ -22,7 +22,7 @@ function readVars(group: Group, prefix: string, file: string, layer: string): We
       try {
         return readWeightTensor(ds, name);
       } catch (err) {
-        throw new UserError(`${file}: layer '${layer}' weight '${name}': ${(err as Error).message}`);
+        throw new UserError(`${file}: layer '${layer}' weight '${name}': ${hdf5Reason(err)}`);
       }
     });
 }

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
 import { readStringList } from './h5-attrs.ts';
-import { isDataset, isGroup, type Group } from './h5.ts';
+import { hdf5Reason, isDataset, isGroup, type Group } from './h5.ts';
 import { readWeightTensor } from './read-tensor.ts';
 import type { LayerWeights, WeightTensor } from './types.ts';
 
@@ -27,7 +27,7 @@ export function readLegacyLayers(root: Group, file: string): LayerWeights[] {
       try {
         return readWeightTensor(ds, weightName);
       } catch (err) {
-        throw new UserError(`${file}: layer '${name}' weight '${weightName}': ${(err as Error).message}`);
+        throw new UserError(`${file}: layer '${name}' weight '${weightName}': ${hdf5Reason(err)}`);
       }
     });
     return { name, weights };
