@@ -15,8 +15,34 @@ export type SaveKerasModelOptions = WriteLegacyOptions;
  * adds are replaced, so Keras does not mistake the file for something else.
  */
 function kerasModelConfig(model: tf.LayersModel, opts: Required<WriteLegacyOptions>): string {
-  const json = model.toJSON(undefined, false) as { class_name: string; config: unknown };
-  return JSON.stringify({ class_name: json.class_name, config: json.config, keras_version: opts.kerasVersion, backend: opts.backend });
+  const json = model.toJSON(undefined, false) as unknown as ConfigEntry;
+  return JSON.stringify({ class_name: json.class_name, config: withInputLayers(json).config, keras_version: opts.kerasVersion, backend: opts.backend });
+}
+
+interface ConfigEntry {
+  class_name: string;
+  config: { name?: string; layers?: ConfigEntry[]; batch_input_shape?: unknown; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/**
+ * tfjs puts a Sequential's input shape on its first layer (`batch_input_shape`); Keras 2.4+ writes
+ * an explicit InputLayer instead, and Keras 3's legacy loader misreads the tfjs form (one extra
+ * batch axis). Rewrite Sequentials, nested ones too, the way tf-keras saves them.
+ */
+function withInputLayers(entry: ConfigEntry): ConfigEntry {
+  const layers = entry.config.layers?.map(withInputLayers);
+  if (!layers) return entry;
+  const first = layers[0];
+  if (entry.class_name !== 'Sequential' || !first || first.class_name === 'InputLayer' || !first.config.batch_input_shape) {
+    return { ...entry, config: { ...entry.config, layers } };
+  }
+  const { batch_input_shape, ...firstConfig } = first.config;
+  const input: ConfigEntry = {
+    class_name: 'InputLayer',
+    config: { batch_input_shape, dtype: 'float32', sparse: false, ragged: false, name: `${first.config.name ?? 'sequential'}_input` },
+  };
+  return { ...entry, config: { ...entry.config, layers: [input, { ...first, config: firstConfig }, ...layers.slice(1)] } };
 }
 
 /**
