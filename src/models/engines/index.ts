@@ -1,0 +1,98 @@
+/**
+ * `createEngine`: the frozen VGG16 prefix behind one interface, on onnxruntime or tfjs. Both are
+ * built from the same tfjs prefix model (VGG16 spec + our weights), so they compute the same
+ * function; ONNX just runs it ~10x faster on CPU.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendPreference } from '../../backend/index.ts';
+import { UserError } from '../../errors.ts';
+import { readKerasFile } from '../../keras/index.ts';
+import type { KerasFile } from '../../keras/types.ts';
+import { vgg16Prefix } from '../vgg16.ts';
+import { layersModelToOnnx } from './layers-to-onnx.ts';
+import { createOnnxEngine, loadOnnxRuntime } from './onnx-engine.ts';
+import { createTfjsEngine } from './tfjs-engine.ts';
+import type { EngineAvailability, EngineChoice, EngineName, PrefixEngine } from './types.ts';
+
+export type { EngineAvailability, EngineChoice, EngineName, PrefixEngine } from './types.ts';
+export { exportOnnx, layersModelToOnnx } from './layers-to-onnx.ts';
+export { onnxProviders } from './onnx-engine.ts';
+
+export interface CreateEngineOptions {
+  /** VGG16 weights: a Keras HDF5 path or an already read file (at least the layers up to `cut`). */
+  weights: KerasFile | string;
+  /** Last layer of the frozen prefix (Keras name). Default: `block5_pool`. */
+  cut?: string;
+  /** Square input side in pixels. Default: 224. */
+  inputSize?: number;
+  /** Which engine; `auto` = onnx when onnxruntime-node loads, else tfjs. Default: auto. */
+  engine?: EngineChoice;
+  /** tfjs backend (for the tfjs engine, and to hold weights while exporting). Default: initBackend's choice. */
+  backend?: BackendPreference;
+  /** onnxruntime intra-op threads. Default: every core. */
+  threads?: number;
+}
+
+export const ENGINE_DEFAULTS = { cut: 'block5_pool', inputSize: 224, engine: 'auto' } as const satisfies Partial<CreateEngineOptions>;
+
+async function onnxLoads(): Promise<boolean> {
+  try {
+    await loadOnnxRuntime();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The engine `auto` resolves to on this machine. */
+export async function resolveEngine(choice: EngineChoice): Promise<EngineName> {
+  if (choice !== 'auto') return choice;
+  return (await onnxLoads()) ? 'onnx' : 'tfjs';
+}
+
+/**
+ * Loading by name skips layers the file lacks (Keras `by_name` semantics); a frozen prefix with a
+ * silently uninitialised layer would poison every cached feature, so refuse it.
+ */
+function requireAllWeights(model: tf.LayersModel, file: KerasFile): void {
+  const present = new Set(file.layers.filter((l) => l.weights.length > 0).map((l) => l.name));
+  const missing = model.layers.filter((l) => l.weights.length > 0 && !present.has(l.name)).map((l) => l.name);
+  if (missing.length > 0)
+    throw new UserError(`${file.path}: no weights for layer(s) ${missing.join(', ')} of the VGG16 prefix; expected a VGG16 weights file (e.g. from npm run fetch-weights or transferkit init-weights)`);
+}
+
+/** Build the prefix `block1_conv1 … cut` from `weights` on the chosen engine. */
+export async function createEngine(options: CreateEngineOptions): Promise<PrefixEngine> {
+  const { cut, inputSize, engine: choice } = { ...ENGINE_DEFAULTS, ...options };
+  const engine = await resolveEngine(choice);
+  await initBackend(options.backend);
+  const weights = typeof options.weights === 'string' ? await readKerasFile(options.weights) : options.weights;
+  const model = await vgg16Prefix(cut, { inputShape: [inputSize, inputSize, 3], weights });
+  try {
+    requireAllWeights(model, weights);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  const outputShape = model.outputs[0]!.shape.slice(1) as number[];
+  if (engine === 'tfjs') return createTfjsEngine(model, inputSize, outputShape);
+  let bytes: Uint8Array;
+  try {
+    bytes = layersModelToOnnx(model, { docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}` });
+  } finally {
+    model.dispose();
+  }
+  return createOnnxEngine({ model: bytes, inputSize, outputShape, threads: options.threads });
+}
+
+/** Which engines run here and why not (for `doctor`). */
+export async function availableEngines(): Promise<EngineAvailability[]> {
+  let onnx: EngineAvailability;
+  try {
+    const ort = await loadOnnxRuntime();
+    onnx = { engine: 'onnx', available: true, detail: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}` };
+  } catch (err) {
+    onnx = { engine: 'onnx', available: false, detail: `onnxruntime-node does not load: ${(err as Error).message}` };
+  }
+  return [onnx, { engine: 'tfjs', available: true, detail: `tfjs ${tf.version_core}` }];
+}

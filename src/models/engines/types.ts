@@ -1,0 +1,28 @@
+/** What every inference engine for the frozen prefix offers. */
+export type EngineName = 'onnx' | 'tfjs';
+
+/** `auto` picks onnx when onnxruntime-node loads (~10x faster on CPU), else tfjs. */
+export type EngineChoice = EngineName | 'auto';
+
+export interface PrefixEngine {
+  /** Which engine runs (`onnx`, or `tfjs` with its backend, e.g. `tfjs-wasm`). */
+  readonly name: string;
+  readonly engine: EngineName;
+  /** Feature shape of one image (NHWC at a conv-base cut) (without the batch dimension). */
+  readonly outputShape: readonly number[];
+  /**
+   * Features for `n` images: `batch` holds n preprocessed NHWC float32 images (n x size x size x 3);
+   * the result is n x outputShape, NHWC, a fresh array owned by the caller.
+   */
+  run(batch: Float32Array, n: number): Promise<Float32Array>;
+  /** Release native memory (sessions, tensors). The engine is unusable afterwards. */
+  dispose(): Promise<void>;
+}
+
+/** Whether an engine can run here, and if not, why. */
+export interface EngineAvailability {
+  engine: EngineName;
+  available: boolean;
+  /** Version or backend when available; the load error otherwise. */
+  detail: string;
+}
