@@ -1,0 +1,254 @@
+/**
+ * `extractFeatures`: fill the feature cache for a list of images (and augmented copies) through the
+ * frozen prefix, skipping what is cached, committing batch by batch so an interrupted run resumes.
+ * `loadFeatures` reads them back, in order, for training.
+ */
+import { availableParallelism } from 'node:os';
+import type { BackendPreference } from '../backend/index.ts';
+import type { ResizeMode } from '../data/decode.ts';
+import { hashFile } from '../data/hash.ts';
+import { UserError } from '../errors.ts';
+import { createEngine } from '../models/engines/index.ts';
+import type { EngineChoice, PrefixEngine } from '../models/engines/types.ts';
+import { VGG16_PREPROCESSING } from '../models/preprocess.ts';
+import { augmentationVariant, isNoAugmentation } from '../data/augment.ts';
+import { runBatches } from './batch-runner.ts';
+import { FeatureStore, featureKey, ORIGINAL_VARIANT, type FeatureDtype } from './feature-store.ts';
+import { prefixFingerprint, weightsFileHash, type PrefixIdentity } from './fingerprint.ts';
+import type { AugmentationSpec, BatchResult, ExtractContext, FeatureJob, Unreadable } from './jobs.ts';
+import { runWorkerPool } from './worker-pool.ts';
+
+/** An image to extract: a DatasetItem fits. Without `hash`, the file is hashed here. */
+export interface ExtractItem {
+  path: string;
+  hash?: string;
+  /** Whether augmented copies are made of it (training items yes, validation/test no). Default: true. */
+  augment?: boolean;
+}
+
+/** Which prefix features come from; everything here is part of the cache fingerprint. */
+export interface PrefixOptions {
+  /** VGG16 weights file (Keras HDF5). Required. */
+  weights: string;
+  /** Last frozen layer. Default: `block5_pool`. */
+  cut?: string;
+  /** Square input side in pixels. Default: 224. */
+  inputSize?: number;
+  /** How images are fitted to the input. Default: `squash` (Keras `load_img`). */
+  resize?: ResizeMode;
+  /** Feature cache directory. Default: `.cache/features`. */
+  cache?: string;
+}
+
+export interface ExtractOptions extends PrefixOptions {
+  /** Augmented copies per image on top of the original. Default: 0. */
+  augmentCopies?: number;
+  /** Augmentation for the copies (required when augmentCopies > 0). Default: none. */
+  augmentation?: AugmentationSpec;
+  /** Inference engine. Default: auto (onnx when it loads, else tfjs). */
+  engine?: EngineChoice;
+  /** Processes computing features in parallel (tfjs-wasm is single-threaded per process). Default: 1. */
+  workers?: number;
+  /** Images per engine call. Default: 8. */
+  batchSize?: number;
+  /** On-disk precision. Default: float32. */
+  dtype?: FeatureDtype;
+  /** tfjs backend. Default: initBackend's choice. */
+  backend?: BackendPreference;
+  /** Called after every batch. Default: none. */
+  onProgress?: (p: ExtractProgress) => void;
+  /** Abort after the in-flight batch (Ctrl-C). Default: none. */
+  signal?: AbortSignal;
+}
+
+export const EXTRACT_DEFAULTS = {
+  cut: 'block5_pool',
+  inputSize: 224,
+  resize: 'squash',
+  cache: '.cache/features',
+  augmentCopies: 0,
+  engine: 'auto',
+  workers: 1,
+  batchSize: 8,
+  dtype: 'float32',
+} as const satisfies Partial<ExtractOptions>;
+
+export interface ExtractProgress {
+  /** Image variants to have in the cache. */
+  total: number;
+  /** Settled so far (computed + reused + unreadable). */
+  done: number;
+  computed: number;
+  reused: number;
+  unreadable: number;
+  /** Computed images per second since the engine started. */
+  rate: number;
+}
+
+export interface ExtractSummary {
+  fingerprint: string;
+  identity: PrefixIdentity;
+  /** Engine that computed (`none` when everything was cached). */
+  engine: string;
+  total: number;
+  computed: number;
+  reused: number;
+  unreadable: Unreadable[];
+  /** Feature bytes written by this run. */
+  bytesWritten: number;
+  /** Entries and bytes in the whole cache afterwards. */
+  cache: { dir: string; entries: number; bytes: number };
+  seconds: number;
+  /** True when stopped by the signal before finishing (the rest resumes next run). */
+  interrupted: boolean;
+}
+
+/** The fingerprint (and what went into it) for features of `options`. */
+export async function resolvePrefix(options: PrefixOptions): Promise<{ fingerprint: string; identity: PrefixIdentity }> {
+  const identity: PrefixIdentity = {
+    weightsHash: await weightsFileHash(options.weights).catch((err: NodeJS.ErrnoException) => {
+      throw new UserError(`weights file ${options.weights}: ${err.code === 'ENOENT' ? 'not found' : err.message}; pass --weights FILE (e.g. from transferkit init-weights or npm run fetch-weights)`);
+    }),
+    cut: options.cut ?? EXTRACT_DEFAULTS.cut,
+    inputSize: options.inputSize ?? EXTRACT_DEFAULTS.inputSize,
+    resize: options.resize ?? EXTRACT_DEFAULTS.resize,
+    preprocessing: VGG16_PREPROCESSING.mode,
+  };
+  return { fingerprint: prefixFingerprint(identity), identity };
+}
+
+async function itemHash(item: ExtractItem): Promise<string> {
+  return item.hash ?? hashFile(item.path);
+}
+
+/** Variant ids in copy order: the original first. */
+function variantIds(copies: number, spec: AugmentationSpec | undefined): string[] {
+  if (copies > 0 && (!spec || isNoAugmentation(spec.options)))
+    throw new UserError(`${copies} augmented copies asked for, but the augmentation changes nothing; add augmentation flags (e.g. --augment standard)`);
+  return [ORIGINAL_VARIANT, ...Array.from({ length: copies }, (_, i) => augmentationVariant(spec!.options, { seed: spec!.seed, copy: i + 1 }))];
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** Fill the cache for `items`; resolves with what was computed, reused and skipped. */
+export async function extractFeatures(items: readonly ExtractItem[], options: ExtractOptions): Promise<ExtractSummary> {
+  const o = { ...EXTRACT_DEFAULTS, ...options };
+  const started = performance.now();
+  const { fingerprint, identity } = await resolvePrefix(o);
+  const variants = variantIds(o.augmentCopies, o.augmentation);
+  const store = await FeatureStore.open(o.cache, { dtype: o.dtype });
+  try {
+    // Unique keys: the same image content under two names is computed once.
+    const wanted = new Map<string, FeatureJob>();
+    for (const item of items) {
+      const imageHash = await itemHash(item);
+      (item.augment === false ? variants.slice(0, 1) : variants).forEach((variant, copy) => {
+        const key = featureKey({ fingerprint, imageHash, variant });
+        if (!wanted.has(key)) wanted.set(key, { key, path: item.path, imageHash, copy });
+      });
+    }
+    const jobs = [...wanted.values()].filter((job) => !store.has(job.key));
+    const progress: ExtractProgress = { total: wanted.size, done: wanted.size - jobs.length, computed: 0, reused: wanted.size - jobs.length, unreadable: 0, rate: 0 };
+    const unreadable: Unreadable[] = [];
+    let bytesWritten = 0;
+    let engineName = 'none';
+    o.onProgress?.({ ...progress });
+    if (jobs.length > 0) {
+      const ctx: ExtractContext = {
+        weights: o.weights,
+        cut: identity.cut,
+        inputSize: identity.inputSize,
+        resize: identity.resize,
+        engine: o.engine,
+        backend: o.backend,
+        threads: o.workers > 1 ? Math.max(1, Math.floor(availableParallelism() / o.workers)) : undefined,
+        cacheDir: o.cache,
+        dtype: o.dtype,
+        augmentation: o.augmentation,
+      };
+      let computeStart = 0;
+      const onResult = (r: BatchResult): void => {
+        progress.computed += r.computed;
+        progress.unreadable += r.unreadable.length;
+        progress.done += r.computed + r.unreadable.length;
+        progress.rate = progress.computed / ((performance.now() - computeStart) / 1000);
+        unreadable.push(...r.unreadable);
+        bytesWritten += r.bytes;
+        o.onProgress?.({ ...progress });
+      };
+      const onReady = async (engine: string, outputShape: readonly number[]): Promise<void> => {
+        engineName = engine;
+        computeStart = performance.now();
+        await store.putMeta({ fingerprint, shape: [...outputShape], ...identity, weights: o.weights });
+      };
+      if (o.workers > 1) {
+        await runWorkerPool(chunks(jobs, o.batchSize), ctx, o.workers, { onReady, onResult, signal: o.signal });
+      } else {
+        // Created on first need: a rerun where only unreadable files are left starts no engine.
+        let engine: Promise<PrefixEngine> | undefined;
+        const getEngine = (): Promise<PrefixEngine> =>
+          (engine ??= createEngine({ weights: o.weights, cut: ctx.cut, inputSize: ctx.inputSize, engine: o.engine, backend: o.backend }).then(async (e) => {
+            await onReady(e.name, e.outputShape);
+            return e;
+          }));
+        try {
+          await runBatches(chunks(jobs, o.batchSize), getEngine, store, ctx, onResult, o.signal);
+        } finally {
+          if (engine) await (await engine).dispose();
+        }
+      }
+    }
+    const stats = store.stats();
+    return {
+      fingerprint,
+      identity,
+      engine: engineName,
+      total: progress.total,
+      computed: progress.computed,
+      reused: progress.reused,
+      unreadable,
+      bytesWritten,
+      cache: { dir: o.cache, entries: stats.entries, bytes: stats.bytes },
+      seconds: (performance.now() - started) / 1000,
+      interrupted: progress.done < progress.total,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+export interface LoadFeaturesOptions extends PrefixOptions {
+  /** Which variant: 0 = original, k = augmented copy k. Default: 0. */
+  copy?: number;
+  /** Augmentation the copies were made with (required for copy > 0). Default: none. */
+  augmentation?: AugmentationSpec;
+}
+
+/**
+ * Features for `items`, in order, as one [n, ...featureShape] float32 array (ready for
+ * `tf.tensor(features, shape)`). Throws a UserError naming the missing images when any is not cached.
+ */
+export async function loadFeatures(items: readonly ExtractItem[], options: LoadFeaturesOptions): Promise<{ features: Float32Array; shape: number[] }> {
+  const { fingerprint } = await resolvePrefix(options);
+  const copy = options.copy ?? 0;
+  const variant = variantIds(copy, options.augmentation)[copy]!;
+  const store = await FeatureStore.open(options.cache ?? EXTRACT_DEFAULTS.cache, { readOnly: true });
+  try {
+    const meta = store.getMeta(fingerprint);
+    const hashes = await Promise.all(items.map(itemHash));
+    const found = await store.get(hashes.map((imageHash) => featureKey({ fingerprint, imageHash, variant })));
+    const missing = items.filter((_, i) => !found[i]);
+    if (!meta || missing.length > 0) {
+      const names = missing.slice(0, 3).map((m) => m.path).join(', ');
+      throw new UserError(`${missing.length || items.length} of ${items.length} images have no cached features for this prefix (${names || 'none cached'}); run transferkit extract first`);
+    }
+    const per = found[0]?.length ?? 0;
+    const features = new Float32Array(items.length * per);
+    found.forEach((f, i) => features.set(f!, i * per));
+    return { features, shape: [items.length, ...meta.shape] };
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,55 @@
+/** Units of extraction work, what computing a batch reports, and the settings every process shares. */
+import type { BackendPreference } from '../backend/index.ts';
+import type { AugmentOptions } from '../data/augment-options.ts';
+import type { ResizeMode } from '../data/decode.ts';
+import type { EngineChoice } from '../models/engines/types.ts';
+import type { FeatureDtype } from './feature-store.ts';
+
+/** One image variant to compute features for. */
+export interface FeatureJob {
+  /** Cache key (`featureKey`). */
+  key: string;
+  /** Image file. */
+  path: string;
+  /** Its content hash (seeds its augmentation, so renamed files keep their variants). */
+  imageHash: string;
+  /** 0 = the original image; 1..K = augmented copy K (its variant id is part of the key). */
+  copy: number;
+}
+
+/** An image that could not be decoded, with the reason in words. */
+export interface Unreadable {
+  path: string;
+  reason: string;
+}
+
+/** What one computed batch added to the cache. */
+export interface BatchResult {
+  computed: number;
+  unreadable: Unreadable[];
+  /** Bytes of feature values written. */
+  bytes: number;
+}
+
+/** Augmentation for copies >= 1: Keras ImageDataGenerator-style options and the seed. */
+export interface AugmentationSpec {
+  options: AugmentOptions;
+  seed: number;
+}
+
+/** What every process running extraction needs (plain data: it is sent to worker processes). */
+export interface ExtractContext {
+  /** Weights file path (each worker reads it itself). */
+  weights: string;
+  cut: string;
+  inputSize: number;
+  resize: ResizeMode;
+  engine: EngineChoice;
+  /** tfjs backend; undefined = initBackend's choice. */
+  backend?: BackendPreference;
+  /** onnxruntime intra-op threads per process; undefined = every core. */
+  threads?: number;
+  cacheDir: string;
+  dtype: FeatureDtype;
+  augmentation?: AugmentationSpec;
+}

@@ -1,0 +1,52 @@
+/**
+ * Extraction progress for people: a cli-progress bar with img/s and ETA on a TTY; otherwise a line
+ * every few seconds (logs, CI, tests that read stderr).
+ */
+import cliProgress from 'cli-progress';
+import type { ExtractProgress } from './extract-features.ts';
+
+const LINE_EVERY_MS = 5000;
+
+function eta(p: ExtractProgress): string {
+  if (p.rate <= 0) return '-';
+  const s = Math.round((p.total - p.done) / p.rate);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+export function formatProgress(p: ExtractProgress): string {
+  return `${p.done}/${p.total} images (computed ${p.computed}, reused ${p.reused}, unreadable ${p.unreadable}) ${p.rate.toFixed(1)} img/s ETA ${eta(p)}`;
+}
+
+export class ExtractProgressReporter {
+  private bar: cliProgress.SingleBar | undefined;
+  private lastLine = 0;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly tty = Boolean(process.stderr.isTTY),
+  ) {}
+
+  update = (p: ExtractProgress): void => {
+    const payload = { rate: p.rate.toFixed(1), eta: eta(p), computed: p.computed, reused: p.reused };
+    if (this.tty) {
+      if (!this.bar) {
+        this.bar = new cliProgress.SingleBar(
+          { format: 'extract {bar} {value}/{total} | {rate} img/s | ETA {eta} | computed {computed}, reused {reused}', stream: this.stream, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+        this.bar.start(p.total, p.done, payload);
+      } else this.bar.update(p.done, payload);
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastLine >= LINE_EVERY_MS || p.done === p.total) {
+      this.lastLine = now;
+      this.stream.write(`extract: ${formatProgress(p)}\n`);
+    }
+  };
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}

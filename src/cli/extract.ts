@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { z } from 'zod';
+import { parseBackendPreference } from '../backend/index.ts';
+import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
+import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
+import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
+import { isNoAugmentation } from '../data/augment.ts';
+import { splitNames } from '../data/dataset.ts';
+import { scanDataset } from '../data/scan.ts';
+import { addScanFlags, parseScanFlags } from '../data/scan-flags.ts';
+import { parseOrThrow } from '../util/validate.ts';
+
+const optionsSchema = z.object({
+  weights: z.string().min(1),
+  cut: z.string().min(1),
+  inputSize: z.coerce.number().int().min(32),
+  augmentCopies: z.coerce.number().int().min(0),
+  cache: z.string().min(1),
+  engine: z.enum(['auto', 'onnx', 'tfjs']),
+  workers: z.coerce.number().int().min(1).max(64),
+  batchSize: z.coerce.number().int().min(1).max(256),
+  float16: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+export function formatSummary(s: ExtractSummary): string {
+  const rate = s.computed > 0 ? ` (${(s.computed / s.seconds).toFixed(1)} img/s on ${s.engine})` : '';
+  const lines = [
+    `${s.interrupted ? 'interrupted' : 'done'} in ${s.seconds.toFixed(1)} s${rate}: computed ${s.computed}, reused ${s.reused}, skipped-unreadable ${s.unreadable.length} of ${s.total}; wrote ${mb(s.bytesWritten)}`,
+    `cache ${s.cache.dir}: ${s.cache.entries} entries, ${mb(s.cache.bytes)}; prefix ${s.identity.cut} at ${s.identity.inputSize}px, fingerprint ${s.fingerprint.slice(0, 12)}`,
+    ...s.unreadable.slice(0, 10).map((u) => `  unreadable: ${u.reason}`),
+    ...(s.unreadable.length > 10 ? [`  … and ${s.unreadable.length - 10} more unreadable files`] : []),
+    ...(s.interrupted ? ['run the same command again to resume; finished batches are kept'] : []),
+  ];
+  return lines.join('\n');
+}
+
+/** `transferkit extract`: fill the bottleneck feature cache for a data folder. */
+export function register(program: Command): void {
+  const cmd = program
+    .command('extract')
+    .description('Compute the frozen VGG16 prefix once per image (and augmented copy) into the feature cache')
+    .argument('<data-dir>', 'image folder: one sub-folder per class, optionally inside train/ validation/ test/')
+    .requiredOption('--weights <file>', 'Keras HDF5 file with VGG16 weights (the conv base is enough)')
+    .option('--cut <layer>', 'last frozen layer', EXTRACT_DEFAULTS.cut)
+    .option('--input-size <px>', 'square input side', String(EXTRACT_DEFAULTS.inputSize))
+    .option('--augment-copies <k>', 'augmented copies per training image (needs augmentation flags)', '0')
+    .option('--cache <dir>', 'feature cache directory', EXTRACT_DEFAULTS.cache)
+    .addOption(new Option('--engine <name>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default(EXTRACT_DEFAULTS.engine))
+    .option('--workers <n>', 'processes computing features (use 2 with --engine tfjs on wasm)', '1')
+    .option('--batch-size <n>', 'images per engine call', String(EXTRACT_DEFAULTS.batchSize))
+    .option('--float16', 'store features as float16 (half the disk; ~3 significant digits)')
+    .option('--json', 'print the summary as JSON');
+  addScanFlags(cmd);
+  addAugmentFlags(cmd);
+  cmd.action(async (dataDir: string, raw: Record<string, unknown>, command: Command) => {
+    const o = parseOrThrow(optionsSchema, raw, 'extract options');
+    const { seed, ...scan } = parseScanFlags(raw);
+    const augment = parseAugmentFlags(raw);
+    const globalBackend = (command.optsWithGlobals() as { backend?: string }).backend;
+    const dataset = await scanDataset(dataDir, { ...scan, seed });
+    const items: ExtractItem[] = splitNames(dataset).flatMap((split) => dataset.splits[split]!.map((item) => ({ ...item, augment: split === 'train' })));
+
+    const controller = new AbortController();
+    const reporter = new ExtractProgressReporter();
+    const onSigint = (): void => {
+      if (controller.signal.aborted) process.exit(130); // second Ctrl-C: committed batches are safe anyway
+      controller.abort();
+      reporter.stop();
+      process.stderr.write('\nextract: stopping after the in-flight batch (Ctrl-C again to quit now)\n');
+    };
+    process.on('SIGINT', onSigint);
+    let summary: ExtractSummary;
+    try {
+      summary = await extractFeatures(items, {
+        weights: o.weights,
+        cut: o.cut,
+        inputSize: o.inputSize,
+        cache: o.cache,
+        engine: o.engine,
+        workers: o.workers,
+        batchSize: o.batchSize,
+        dtype: o.float16 ? 'float16' : 'float32',
+        augmentCopies: o.augmentCopies,
+        augmentation: isNoAugmentation(augment) ? undefined : { options: augment, seed },
+        backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
+        onProgress: reporter.update,
+        signal: controller.signal,
+      });
+    } finally {
+      reporter.stop();
+      process.off('SIGINT', onSigint);
+    }
+    console.log(o.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+    if (summary.interrupted) process.exitCode = 130;
+  });
+}
