@@ -160,7 +160,7 @@ test('a nested model is saved as one layer (Keras 2 save_weights) and loads back
   target.dispose();
 });
 
-test('a Keras 3 weights file loads by layer name into the leaf layers of a nested model', async (t) => {
+test('a Keras 3 weights file (class-based paths) loads into the layers of a nested model', async (t) => {
   const path = tmp('k3.weights.h5');
   const tensors = {
     d1: [values(12, 1), values(3, 2)],
@@ -168,9 +168,13 @@ test('a Keras 3 weights file loads by layer name into the leaf layers of a neste
     out: [values(6, 6), values(2, 7)],
   };
   const vars = (list: Float32Array[], shapes: number[][]) => list.map((data, i) => ({ name: String(i), shape: shapes[i]!, data }));
+  // Keras 3 paths come from classes and positions: input_layer, sequential/{dense,batch_normalization}, dense.
   await writeKeras3Fixture(path, {
-    inner: { layers: { d1: { vars: vars(tensors.d1, [[4, 3], [3]]) }, ibn: { vars: vars(tensors.ibn, [[3], [3], [3], [3]]) } } },
-    out: { vars: vars(tensors.out, [[3, 2], [2]]) },
+    input_layer: {},
+    sequential: {
+      layers: { dense: { vars: vars(tensors.d1, [[4, 3], [3]]) }, batch_normalization: { vars: vars(tensors.ibn, [[3], [3], [3], [3]]) } },
+    },
+    dense: { vars: vars(tensors.out, [[3, 2], [2]]) },
   });
   const model = nestedNet();
   const report = await loadWeights(model, path);
@@ -179,9 +183,9 @@ test('a Keras 3 weights file loads by layer name into the leaf layers of a neste
   t.deepEqual(layerValues(inner.getLayer('ibn')), tensors.ibn.map((a) => Array.from(a)));
   t.deepEqual(layerValues(model.getLayer('out')), tensors.out.map((a) => Array.from(a)));
 
-  const other = tf.sequential({ layers: [tf.layers.dense({ name: 'unrelated', inputShape: [4], units: 3 })] });
+  const other = tf.sequential({ layers: [tf.layers.dense({ name: 'unrelated', inputShape: [3], units: 2 })] });
   const err = await t.throwsAsync(loadWeights(other, path), { instanceOf: UserError });
-  t.regex(err.message, /layer 'd1' of the file is not in the model/);
+  t.regex(err.message, /layer 'layers\/sequential\/layers\/\w+' of the file is not in the model/);
   model.dispose();
   other.dispose();
 });

@@ -147,7 +147,9 @@ test('legacy full model: model_config and training_config parsed, optimizer_weig
   assertSameLayers(t, file.layers, layers);
 });
 
+// Keras 3 names weight groups by class (`dense`, `dense_1`, `sequential/layers/conv2d`), not by layer name.
 const keras3Tree = {
+  input_layer: {},
   dense: { vars: [{ name: 'k', shape: [4, 3], data: values(12, 20) }, { name: 'b', shape: [3], data: values(3, 21) }] },
   dropout: {},
   sequential: {
@@ -156,8 +158,8 @@ const keras3Tree = {
       batch_normalization: { vars: Array.from({ length: 4 }, (_, i) => ({ name: `v${i}`, shape: [2], data: values(2, 24 + i) })) },
     },
   },
-  multi_vars: { vars: Array.from({ length: 12 }, (_, i) => ({ name: `v${i}`, shape: [1], data: Float32Array.of(i) })) },
-  attention: { children: { query_dense: { vars: [{ name: 'q', shape: [2, 2], data: values(4, 30) }] } } },
+  custom_layer: { vars: Array.from({ length: 12 }, (_, i) => ({ name: `v${i}`, shape: [1], data: Float32Array.of(i) })) },
+  multi_head_attention: { children: { query_dense: { vars: [{ name: 'q', shape: [2, 2], data: values(4, 30) }] } } },
 };
 
 test('Keras 3 .weights.h5: layers/<name>/vars/<i>, nested model flattened, optimizer skipped', async (t) => {
@@ -166,15 +168,15 @@ test('Keras 3 .weights.h5: layers/<name>/vars/<i>, nested model flattened, optim
   const file = await readKerasFile(path);
   t.is(file.format, 'keras3-weights');
   const byName = new Map(file.layers.map((l) => [l.name, l]));
-  t.deepEqual([...byName.keys()].sort(), ['attention', 'batch_normalization', 'conv2d', 'dense', 'dropout', 'multi_vars']);
+  t.deepEqual([...byName.keys()].sort(), ['batch_normalization', 'conv2d', 'custom_layer', 'dense', 'dropout', 'input_layer', 'multi_head_attention']);
   t.is(byName.get('conv2d')!.path, 'layers/sequential/layers/conv2d');
   t.deepEqual(byName.get('conv2d')!.weights[0]!.shape, [1, 1, 3, 2]);
   t.deepEqual(Array.from(byName.get('conv2d')!.weights[0]!.data), Array.from(values(6, 22)));
   t.deepEqual(byName.get('dense')!.weights.map((w) => w.name), ['vars/0', 'vars/1']);
   t.deepEqual(byName.get('dropout')!.weights, []);
   // vars/10 and vars/11 come after vars/9, not after vars/1.
-  t.deepEqual(Array.from(byName.get('multi_vars')!.weights.map((w) => w.data[0])), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-  t.deepEqual(byName.get('attention')!.weights.map((w) => w.name), ['query_dense/vars/0']);
+  t.deepEqual(Array.from(byName.get('custom_layer')!.weights.map((w) => w.data[0])), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  t.deepEqual(byName.get('multi_head_attention')!.weights.map((w) => w.name), ['query_dense/vars/0']);
 });
 
 async function kerasArchive(entries: Record<string, Uint8Array>): Promise<string> {
@@ -192,13 +194,18 @@ test.serial('.keras archive: config order, keras_version from metadata.json, tem
   const before = await readerTempDirs();
   const weightsPath = tmp('inner.weights.h5');
   await writeKeras3Fixture(weightsPath, keras3Tree);
+  // As Keras 3 writes it: real layer names in the config, class-based paths in the weights.
+  const layer = (class_name: string, name: string, layers?: unknown[]) => ({ class_name, config: { name, ...(layers ? { layers } : {}) } });
   const config = {
     class_name: 'Functional',
     config: {
       layers: [
-        { class_name: 'Dense', config: { name: 'dense' } },
-        { class_name: 'Sequential', config: { name: 'sequential', layers: [{ config: { name: 'conv2d' } }, { config: { name: 'batch_normalization' } }] } },
-        { class_name: 'Dropout', config: { name: 'dropout' } },
+        layer('InputLayer', 'x'),
+        layer('Dense', 'fc'),
+        layer('Sequential', 'inner', [layer('InputLayer', 'inner_input'), layer('Conv2D', 'c1'), layer('BatchNormalization', 'bn')]),
+        layer('Dropout', 'drop'),
+        layer('CustomLayer', 'custom'),
+        layer('MultiHeadAttention', 'mha'),
       ],
     },
   };
@@ -211,7 +218,18 @@ test.serial('.keras archive: config order, keras_version from metadata.json, tem
   t.is(file.format, 'keras-archive');
   t.is(file.kerasVersion, '3.3.3');
   t.deepEqual(file.modelConfig, config);
-  t.deepEqual(file.layers.slice(0, 4).map((l) => l.name), ['dense', 'conv2d', 'batch_normalization', 'dropout']);
+  t.deepEqual(
+    file.layers.map((l) => l.path),
+    [
+      'layers/input_layer',
+      'layers/dense',
+      'layers/sequential/layers/conv2d',
+      'layers/sequential/layers/batch_normalization',
+      'layers/dropout',
+      'layers/custom_layer',
+      'layers/multi_head_attention',
+    ],
+  );
   t.deepEqual(await readerTempDirs(), before);
 });
 

@@ -59,8 +59,8 @@ function pairByName(model: tf.LayersModel, file: KerasFile, strict: boolean, ski
   for (const stored of file.layers.filter(hasWeights)) {
     const layer = byName.get(stored.name);
     if (layer) pairs.push({ layer, stored });
-    else if (strict) throw new UserError(`${file.path}: layer '${stored.name}' of the file is not in the model`);
-    else skipped.push({ layer: stored.name, reason: 'not in the model' });
+    else if (strict) throw new UserError(`${file.path}: layer '${stored.path ?? stored.name}' of the file is not in the model`);
+    else skipped.push({ layer: stored.path ?? stored.name, reason: 'not in the model' });
   }
   const matched = new Set(pairs.map((p) => p.layer));
   const missing = layers.filter((l) => hasWeights(l) && !matched.has(l));

@@ -1,5 +1,6 @@
 import { UserError } from '../errors.ts';
 import { hdf5Reason, isDataset, isGroup, type Group } from './h5.ts';
+import { kerasSnakeCase } from './keras3-paths.ts';
 import { readWeightTensor } from './read-tensor.ts';
 import type { LayerWeights, WeightTensor } from './types.ts';
 
@@ -74,24 +75,33 @@ export function readKeras3Layers(root: Group, file: string): LayerWeights[] {
   return out;
 }
 
-/** Layer names of a Keras config (`config.json` / `model_config`) in model order, nested models expanded. */
-export function configLayerNames(config: unknown): string[] {
-  const body = (config as { config?: unknown } | undefined)?.config;
-  // Keras <= 2.1 wrote a Sequential's config as the bare layer list.
-  const layers = Array.isArray(body) ? body : (body as { layers?: unknown } | undefined)?.layers;
+interface ConfigLayer {
+  class_name?: unknown;
+  config?: { layers?: unknown };
+}
+
+/**
+ * The Keras 3 weights paths of a config's layers, in model order. Keras 3 names weight groups by
+ * class, not by layer name (see keras3-paths.ts), so a config gives paths by the same rule.
+ */
+export function configLayerPaths(config: unknown, prefix = 'layers'): string[] {
+  const layers = (config as ConfigLayer | undefined)?.config?.layers;
   if (!Array.isArray(layers)) return [];
-  return layers.flatMap((layer: { config?: { name?: unknown; layers?: unknown } }) => {
-    const nested = configLayerNames(layer);
-    if (nested.length > 0) return nested;
-    const name = layer?.config?.name;
-    return typeof name === 'string' ? [name] : [];
+  const used = new Map<string, number>();
+  return (layers as ConfigLayer[]).flatMap((layer) => {
+    const className = typeof layer?.class_name === 'string' ? layer.class_name : '';
+    const base = kerasSnakeCase(className === 'Model' ? 'Functional' : className);
+    const n = used.get(base);
+    used.set(base, (n ?? -1) + 1);
+    const path = `${prefix}/${n === undefined ? base : `${base}_${n + 1}`}`;
+    return [path, ...configLayerPaths(layer, `${path}/layers`)];
   });
 }
 
-/** Reorder alphabetically listed Keras 3 layers into the model order a config gives; unknown names go last. */
+/** Reorder alphabetically listed Keras 3 layers into the model order a config gives; unknown paths go last. */
 export function orderLayersByConfig(layers: LayerWeights[], config: unknown): LayerWeights[] {
-  const order = new Map(configLayerNames(config).map((name, i) => [name, i]));
+  const order = new Map(configLayerPaths(config).map((path, i) => [path, i]));
   if (order.size === 0) return layers;
-  const rank = (l: LayerWeights) => order.get(l.name) ?? Number.MAX_SAFE_INTEGER;
+  const rank = (l: LayerWeights) => order.get(l.path ?? '') ?? Number.MAX_SAFE_INTEGER;
   return [...layers].sort((a, b) => rank(a) - rank(b));
 }
