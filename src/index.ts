@@ -6,6 +6,7 @@ export { downloadVerified, md5File } from './util/download.ts';
 export type { DownloadEvent, DownloadOptions, DownloadStatus, RemoteFile } from './util/download.ts';
 export { readKerasFile, writeLegacyWeights, modelWeights, loadWeights } from './keras/index.ts';
 export type { KerasFile, KerasFileFormat, LayerWeights, WeightTensor, LoadReport, LoadWeightsOptions, WriteLegacyOptions } from './keras/index.ts';
+export { describeKerasFile, formatKerasFileDescription, type KerasFileDescription } from './keras/index.ts';
 export { loadKerasModel } from './keras/load-model.ts';
 export { modelFromKerasConfig, type ModelConfigOptions } from './keras/model-config.ts';
 export { saveKerasModel, type SaveKerasModelOptions } from './keras/write-model.ts';
