@@ -1,8 +1,7 @@
-import sharp from 'sharp';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { EpochLogs } from '../training/callbacks.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { renderPng } from './render.ts';
 
 /** One point of a learning curve, long format for vega-lite. */
 interface CurvePoint {
@@ -42,20 +41,9 @@ export function learningCurvesSpec(history: readonly EpochLogs[]): TopLevelSpec 
   };
 }
 
-/** Render a vega-lite spec to SVG text without a browser or canvas. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-/** The learning curves as PNG bytes (SVG rasterised by sharp at 2x for crisp text). */
-export async function learningCurvesPng(history: readonly EpochLogs[]): Promise<Buffer> {
-  const svg = await renderSvg(learningCurvesSpec(history));
-  return sharp(Buffer.from(svg), { density: 144 }).png().toBuffer();
+/** The learning curves as PNG bytes. */
+export function learningCurvesPng(history: readonly EpochLogs[]): Promise<Buffer> {
+  return renderPng(learningCurvesSpec(history));
 }
 
 /** Write `curves.png` atomically. */
