@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { parseOrThrow } from '../util/validate.ts';
 import { initBackendFromCli } from '../backend/index.ts';
 import { predictImagenet, type ImagePrediction } from '../models/predict.ts';
+import { isRunDir } from '../training/predict-run.ts';
+import { predictRunCommand } from './predict-run.ts';
 
 const optionsSchema = z.object({
   weights: z.string().min(1),
@@ -23,13 +25,15 @@ function formatPredictions(results: readonly ImagePrediction[]): string {
 export function register(program: Command): void {
   program
     .command('predict')
-    .description('Classify images with VGG16 (ImageNet top) from a Keras weights file')
-    .argument('<images...>', 'image files')
-    .requiredOption('--weights <file>', 'Keras HDF5 file with VGG16 weights including the top')
+    .description('Classify images with a trained run (predict RUN_DIR IMAGE_OR_FOLDER...) or with VGG16\'s ImageNet top (--weights FILE)')
+    .argument('<images...>', 'image files; or RUN_DIR (from `transferkit train`) then image files or folders')
+    .option('--weights <file>', 'ImageNet form: Keras HDF5 file with VGG16 weights including the top')
     .option('--labels <file>', 'imagenet_class_index.json (default: models/imagenet_class_index.json)')
     .option('--top <k>', 'classes to show per image', '5')
     .option('--json', 'print JSON instead of text')
+    .option('--csv', 'RUN_DIR form: print CSV (image,rank,class,probability,error)')
     .action(async (images: string[], raw: unknown, cmd: Command) => {
+      if (await isRunDir(images[0]!)) return predictRunCommand(images[0]!, images.slice(1), raw, cmd);
       const { weights, labels, top, json } = parseOrThrow(optionsSchema, raw, 'predict options');
       await initBackendFromCli(cmd);
       const results = await predictImagenet(images, { weights, labels, top });

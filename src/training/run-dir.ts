@@ -89,7 +89,9 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
     );
   });
   // The seed only fills weights that the file then overwrites.
-  const { model } = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: description.classes.length, random: createRng('load') });
+  const { model, trainer } = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: description.classes.length, random: createRng('load') });
+  // The trainer shares the head's layers (each holds a reference): drop it so model.dispose() frees every weight.
+  if (trainer !== model) trainer.dispose();
   try {
     await loadWeights(model, weightsPath);
   } catch (err) {

@@ -1,0 +1,211 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { initBackend, type BackendPreference } from '../backend/index.ts';
+import type { Dataset, DatasetItem } from '../data/dataset.ts';
+import { scanDataset } from '../data/scan.ts';
+import { UserError } from '../errors.ts';
+import { writeConfusionPng } from '../report/confusion.ts';
+import { inferImages, type UnreadableImage } from './infer.ts';
+import { classificationReport, type ClassScores } from './metrics.ts';
+import { loadRun, RUN_FILES, writeJson, type LoadedRun } from './run-dir.ts';
+
+/** File names `evaluateRun` adds to a run directory. */
+export const EVALUATION_FILES = { report: 'evaluation.json', confusion: 'confusion.png' } as const;
+
+/** Where the evaluated images came from. */
+export interface EvaluationData {
+  /**
+   * `run-validation`: the run's own validation split (its manifest); `run-test`: the `test/` folder of
+   * the run's data; `folder`: a DATA_DIR given to evaluate.
+   */
+  source: 'run-validation' | 'run-test' | 'folder';
+  /** The data folder (absolute). */
+  root: string;
+  /** Which part of it: a split, or `all` images of a folder with one sub-folder per class. */
+  split: 'validation' | 'test' | 'all';
+  /** Images evaluated (readable ones). */
+  images: number;
+}
+
+/** One of the most confidently wrong predictions. */
+export interface ConfidentMistake {
+  path: string;
+  /** True class name. */
+  true: string;
+  /** Predicted class name. */
+  predicted: string;
+  /** Probability of the predicted class. */
+  confidence: number;
+  /** Probability the model gave the true class. */
+  trueProbability: number;
+}
+
+/**
+ * `evaluation.json`, written into the run directory (the HTML report reads it). Version 1 schema;
+ * all probabilities and scores are in [0, 1].
+ */
+export interface EvaluationReport {
+  format: 'transferkit-evaluation';
+  version: 1;
+  /** ISO time of the evaluation. */
+  created: string;
+  /** Absolute run directory. */
+  runDir: string;
+  data: EvaluationData;
+  /** The run's classes, in label order (indexes of `confusion` and `perClass`). */
+  classes: string[];
+  accuracy: number;
+  /** Per class, in `classes` order. */
+  perClass: (ClassScores & { class: string })[];
+  macro: ClassScores;
+  weighted: ClassScores;
+  /** `confusion[t][p]`: images of true class t predicted as p. */
+  confusion: number[][];
+  /** Wrong predictions, highest `confidence` first (at most `EvaluateOptions.worst`). */
+  confidentlyWrong: ConfidentMistake[];
+  /** Images that could not be decoded (left out of every figure above). */
+  unreadable: UnreadableImage[];
+  /** Plot written beside this file. */
+  files: { confusion: string };
+}
+
+/** Options of `evaluateRun`. */
+export interface EvaluateOptions {
+  /** How many confidently wrong images to list. Default: 10. */
+  worst?: number;
+  /** Images per forward pass. Default: 16. */
+  batchSize?: number;
+  /** tfjs backend. Default: initBackend's choice. */
+  backend?: BackendPreference;
+}
+
+const EVALUATE_DEFAULTS = { worst: 10, batchSize: 16 } as const;
+
+/** The part of `manifest.json` evaluation reads. */
+interface Manifest {
+  splits: Partial<Record<'train' | 'validation' | 'test', { path: string; class: string }[]>>;
+}
+
+/** Label `found` items with the run's class indexes; a class the model does not know is an error. */
+function relabel(items: readonly { path: string; className: string }[], classes: readonly string[], where: string): DatasetItem[] {
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const unknown = [...new Set(items.map((i) => i.className).filter((c) => !index.has(c)))];
+  if (unknown.length > 0) {
+    throw new UserError(`${where}: class folder(s) ${unknown.join(', ')} are not classes of this run (${classes.join(', ')}); evaluate on folders named like the training classes.`);
+  }
+  return items.map((i) => ({ path: i.path, className: i.className, classIndex: index.get(i.className)! }));
+}
+
+async function scanIfPresent(dir: string): Promise<Dataset | undefined> {
+  try {
+    return await scanDataset(dir, { hash: false });
+  } catch (err) {
+    if (err instanceof UserError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The images to evaluate on. Without `dataDir` (or with the run's own data folder): the `test/`
+ * split of the run's data when it has one, else the run's validation split as its manifest recorded
+ * it. Another folder: its `test/` split, else its `validation/` split, else every image in its class folders.
+ */
+export async function evaluationItems(runDir: string, run: Pick<LoadedRun, 'classes' | 'config'>, dataDir?: string): Promise<{ items: DatasetItem[]; data: Omit<EvaluationData, 'images'> }> {
+  const runData = typeof run.config.dataDir === 'string' ? run.config.dataDir : undefined;
+  if (dataDir === undefined || (runData !== undefined && resolve(dataDir) === resolve(runData))) {
+    const scanned = runData === undefined ? undefined : await scanIfPresent(runData);
+    if (scanned?.splits.test && scanned.splits.test.length > 0) {
+      return { items: relabel(scanned.splits.test, run.classes, join(scanned.root, 'test')), data: { source: 'run-test', root: scanned.root, split: 'test' } };
+    }
+    const manifestPath = join(runDir, RUN_FILES.manifest);
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8').catch(() => {
+      throw new UserError(`${manifestPath} not found; pass a DATA_DIR to evaluate on, or re-run \`transferkit train\`.`);
+    })) as Manifest;
+    const validation = manifest.splits.validation ?? [];
+    if (validation.length === 0) throw new UserError(`${manifestPath} lists no validation images; pass a DATA_DIR to evaluate on.`);
+    return {
+      items: relabel(validation.map((v) => ({ path: v.path, className: v.class })), run.classes, manifestPath),
+      data: { source: 'run-validation', root: runData ?? '', split: 'validation' },
+    };
+  }
+  const dataset = await scanDataset(dataDir, { hash: false });
+  const [split, found] =
+    dataset.splits.test && dataset.splits.test.length > 0
+      ? (['test', dataset.splits.test] as const)
+      : dataset.layout === 'presplit'
+        ? (['validation', dataset.splits.validation] as const)
+        : (['all', [...dataset.splits.train, ...dataset.splits.validation]] as const);
+  return { items: relabel(found, run.classes, dataset.root), data: { source: 'folder', root: dataset.root, split } };
+}
+
+/** Most confident wrong predictions first. */
+function confidentMistakes(items: readonly DatasetItem[], probabilities: readonly Float32Array[], predicted: Int32Array, classes: readonly string[], worst: number): ConfidentMistake[] {
+  return items
+    .flatMap((item, i) => {
+      const p = predicted[i]!;
+      if (p === item.classIndex) return [];
+      const row = probabilities[i]!;
+      return [{ path: item.path, true: item.className, predicted: classes[p]!, confidence: row[p]!, trueProbability: row[item.classIndex]! }];
+    })
+    .sort((a, b) => b.confidence - a.confidence)
+    .slice(0, worst);
+}
+
+function argmax(row: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  return best;
+}
+
+/** Evaluate a loaded run's model on `items` (labelled with the run's class indexes). */
+export async function evaluateModel(
+  run: Pick<LoadedRun, 'model' | 'classes' | 'preprocessing'>,
+  items: readonly DatasetItem[],
+  options: Pick<EvaluateOptions, 'worst' | 'batchSize'> = {},
+): Promise<Pick<EvaluationReport, 'classes' | 'accuracy' | 'perClass' | 'macro' | 'weighted' | 'confusion' | 'confidentlyWrong' | 'unreadable'>> {
+  const o = { ...EVALUATE_DEFAULTS, ...options };
+  const inferred = await inferImages(run.model, items, run.preprocessing, { batchSize: o.batchSize });
+  if (inferred.items.length === 0) throw new UserError(`none of the ${items.length} images could be read (first: ${inferred.unreadable[0]?.path ?? 'none'}); nothing to evaluate.`);
+  const truth = Int32Array.from(inferred.items, (i) => i.classIndex);
+  const predicted = Int32Array.from(inferred.probabilities, argmax);
+  const report = classificationReport(truth, predicted, run.classes.length);
+  return {
+    classes: [...run.classes],
+    accuracy: report.accuracy,
+    perClass: report.perClass.map((s, c) => ({ class: run.classes[c]!, ...s })),
+    macro: report.macro,
+    weighted: report.weighted,
+    confusion: report.confusion,
+    confidentlyWrong: confidentMistakes(inferred.items, inferred.probabilities, predicted, run.classes, o.worst),
+    unreadable: inferred.unreadable,
+  };
+}
+
+/**
+ * `transferkit evaluate RUN_DIR [DATA_DIR]`: accuracy, per-class precision / recall / F1, the
+ * confusion matrix and the most confidently wrong images; writes `evaluation.json` and
+ * `confusion.png` into the run directory.
+ */
+export async function evaluateRun(runDir: string, dataDir?: string, options: EvaluateOptions = {}): Promise<EvaluationReport> {
+  await initBackend(options.backend);
+  const dir = resolve(runDir);
+  const run = await loadRun(dir);
+  try {
+    const { items, data } = await evaluationItems(dir, run, dataDir);
+    const scores = await evaluateModel(run, items, options);
+    const report: EvaluationReport = {
+      format: 'transferkit-evaluation',
+      version: 1,
+      created: new Date().toISOString(),
+      runDir: dir,
+      data: { ...data, images: items.length - scores.unreadable.length },
+      ...scores,
+      files: { confusion: EVALUATION_FILES.confusion },
+    };
+    await writeConfusionPng(join(dir, EVALUATION_FILES.confusion), report.confusion, report.classes);
+    await writeJson(join(dir, EVALUATION_FILES.report), report);
+    return report;
+  } finally {
+    run.model.dispose();
+  }
+}
