@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 import { loadWeights } from './load-weights.ts';
 import { modelFromKerasConfig } from './model-config.ts';
@@ -26,4 +26,24 @@ export async function loadKerasModel(path: string): Promise<tf.LayersModel> {
     throw err;
   }
   return model;
+}
+
+/**
+ * Run `model` once on zeros of its input shape (batch 1) and return each output's shape: the
+ * cheapest proof that a loaded model is wired correctly. Inputs with unknown sizes are refused.
+ */
+export function runOnZeros(model: tf.LayersModel): number[][] {
+  const shapes = model.inputs.map((input) =>
+    input.shape.map((d, i) => {
+      if (i === 0) return 1;
+      if (d === null) throw new UserError(`model input '${input.name}' has an unknown size in axis ${i} (shape [${input.shape.join(', ')}]); cannot run it on zeros`);
+      return d;
+    }),
+  );
+  const xs = shapes.map((s) => tf.zeros(s));
+  const ys = model.predict(xs.length === 1 ? xs[0]! : xs);
+  const outputs = Array.isArray(ys) ? ys : [ys];
+  const result = outputs.map((y) => [...y.shape]);
+  tf.dispose([...xs, ...outputs]);
+  return result;
 }
