@@ -7,6 +7,7 @@ fixture (file, format, input, Keras's output, sha256 of every weight array); it 
 so a run that dies half-way leaves no manifest and the tests regenerate.
 """
 
+import hashlib
 import json
 import os
 import sys
@@ -32,6 +33,7 @@ VGG_SIZE = 224
 VGG_IMAGES = 2
 SMALL_SHAPE = (32, 32, 3)
 SMALL_BATCH = 4
+GENERATOR_FILES = ("generate.py", "oracle_io.py", "requirements.txt")
 
 
 def vgg_images(out):
@@ -212,6 +214,15 @@ def small_fixtures(out):
     return fixtures
 
 
+def generator_hash(here):
+    """sha256 over the scripts that shape the fixtures; the tests regenerate when it changes."""
+    h = hashlib.sha256()
+    for name in GENERATOR_FILES:
+        with open(os.path.join(here, name), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "fixtures"))
@@ -227,6 +238,7 @@ def main():
 
     manifest = {
         "generator": "scripts/oracle/generate.py",
+        "generatorHash": generator_hash(here),
         "seed": SEED,
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "tf_keras": tf_keras.__version__},
         "fixtures": fixtures,
