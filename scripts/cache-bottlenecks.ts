@@ -1,0 +1,73 @@
+/**
+ * `npm run cache-bottlenecks -- DATA_DIR... --weights FILE [--cuts block3_pool,block4_pool,block5_pool]
+ *   [--input-size 224] [--cache DIR] [--engine auto|onnx|tfjs] [--workers N] [--batch-size N]
+ *   [--export npy|h5 --out DIR]`
+ * Fills the feature cache for several datasets and cut points in one go, and optionally exports
+ * each (dataset, cut) for Python users to OUT/<dataset>/<cut>/ (.npy + classes.json, or features.h5).
+ */
+import { Command, Option } from 'commander';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem } from '../src/cache/extract-features.ts';
+import { exportFeatures } from '../src/cache/export-features.ts';
+import { ExtractProgressReporter } from '../src/cache/progress-reporter.ts';
+import { splitNames } from '../src/data/dataset.ts';
+import { scanDataset, withoutPaths } from '../src/data/scan.ts';
+import { describeError, UserError } from '../src/errors.ts';
+import { VGG16_LAYER_NAMES } from '../src/models/vgg16-spec.ts';
+import { parseOrThrow } from '../src/util/validate.ts';
+
+const schema = z.object({
+  weights: z.string().min(1),
+  cuts: z.string().transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean)),
+  inputSize: z.coerce.number().int().min(32),
+  cache: z.string().min(1),
+  engine: z.enum(['auto', 'onnx', 'tfjs']),
+  workers: z.coerce.number().int().min(1),
+  batchSize: z.coerce.number().int().min(1),
+  export: z.enum(['npy', 'h5']).optional(),
+  out: z.string().optional(),
+});
+
+const program = new Command('cache-bottlenecks')
+  .argument('<data-dirs...>', 'image folders (one sub-folder per class, optionally split)')
+  .requiredOption('--weights <file>', 'VGG16 Keras weights')
+  .option('--cuts <layers>', 'comma-separated cut layers', EXTRACT_DEFAULTS.cut)
+  .option('--input-size <px>', 'square input side', String(EXTRACT_DEFAULTS.inputSize))
+  .option('--cache <dir>', 'feature cache directory', EXTRACT_DEFAULTS.cache)
+  .addOption(new Option('--engine <name>').choices(['auto', 'onnx', 'tfjs']).default('auto'))
+  .option('--workers <n>', 'extraction processes', '1')
+  .option('--batch-size <n>', 'images per engine call', String(EXTRACT_DEFAULTS.batchSize))
+  .addOption(new Option('--export <format>', 'also export features for Python').choices(['npy', 'h5']))
+  .option('--out <dir>', 'export directory (with --export)')
+  .action(async (dirs: string[], raw: unknown) => {
+    const o = parseOrThrow(schema, raw, 'cache-bottlenecks options');
+    const unknownCut = o.cuts.find((c) => !VGG16_LAYER_NAMES.includes(c));
+    if (unknownCut) throw new UserError(`--cuts: '${unknownCut}' is not a VGG16 conv-base layer; expected names like block3_pool,block4_pool,block5_pool`);
+    if (o.export && !o.out) throw new UserError('--export needs --out DIR for the exported files');
+    for (const dir of dirs) {
+      const dataset = await scanDataset(dir);
+      const items: ExtractItem[] = splitNames(dataset).flatMap((s) => dataset.splits[s] ?? []);
+      for (const cut of o.cuts) {
+        console.log(`== ${dir} @ ${cut}`);
+        const reporter = new ExtractProgressReporter();
+        const prefix = { weights: o.weights, cut, inputSize: o.inputSize, cache: o.cache };
+        const s = await extractFeatures(items, { ...prefix, engine: o.engine, workers: o.workers, batchSize: o.batchSize, onProgress: reporter.update });
+        reporter.stop();
+        console.log(`computed ${s.computed}, reused ${s.reused}, unreadable ${s.unreadable.length} (${s.seconds.toFixed(1)} s)`);
+        if (o.export) {
+          // Unreadable images have no features; export the rest, labels aligned.
+          const readable = withoutPaths(dataset, new Set(s.unreadable.map((u) => u.path)));
+          const files = await exportFeatures(readable, prefix, o.export, join(o.out!, basename(dataset.root), cut));
+          console.log(`exported ${files.join(', ')}`);
+        }
+      }
+    }
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  console.error(`cache-bottlenecks: ${describeError(err)}`);
+  process.exitCode = 1;
+}
