@@ -8,10 +8,14 @@ export async function readPng(png: Buffer | string): Promise<{ width: number; he
   return { width: info.width, height: info.height, data };
 }
 
-/** Asserts a PNG of exactly `width`x`height` whose pixels are not all the same. */
-export async function assertPicture(t: ExecutionContext, png: Buffer | string, width: number, height: number): Promise<void> {
+/**
+ * Asserts a PNG of exactly `width`x`height` whose pixels are not all the same; `{ atLeast: w }` for
+ * grids whose title row may be wider than the tiles.
+ */
+export async function assertPicture(t: ExecutionContext, png: Buffer | string, width: number | { atLeast: number }, height: number): Promise<void> {
   const img = await readPng(png);
-  t.deepEqual([img.width, img.height], [width, height]);
+  if (typeof width === 'number') t.deepEqual([img.width, img.height], [width, height]);
+  else t.true(img.width >= width.atLeast && img.height === height, `${img.width}x${img.height}, expected width >= ${width.atLeast} and height ${height}`);
   const distinct = new Set<number>();
   for (let i = 0; i < img.data.length && distinct.size < 16; i += 3) distinct.add((img.data[i]! << 16) | (img.data[i + 1]! << 8) | img.data[i + 2]!);
   t.true(distinct.size >= 16, `expected varied content, got ${distinct.size} distinct colours`);
