@@ -58,3 +58,12 @@ export { createEngine, availableEngines, exportOnnx, layersModelToOnnx, type Pre
 export { extractFeatures, loadFeatures, resolvePrefix, type ExtractOptions, type ExtractSummary, type ExtractItem } from './cache/extract-features.ts';
 export { FeatureStore, featureKey, type FeatureDtype } from './cache/feature-store.ts';
 export { exportFeatures } from './cache/export-features.ts';
+export { visualizeKernels, visualizeActivations, visualizeMaximize, visualizeGradCam } from './interpret/visualize.ts';
+export type { VisualizeActivationsOptions, VisualizeGradCamOptions, VisualizeGradCamResult } from './interpret/visualize.ts';
+export { kernelsCanvas, type KernelsOptions } from './interpret/kernels.ts';
+export { activationsCanvas, featureMaps, kernelResponse, kernelResponseCanvas, type ActivationsOptions, type FeatureMaps, type KernelResponse } from './interpret/activations.ts';
+export { maximizeFilters, maximizeCanvas, filterMeans, type MaximizeOptions, type MaximizeResult } from './interpret/maximize.ts';
+export { gradCam, gradCamCanvas, upsampleHeatmap, type GradCamOptions, type GradCamResult } from './interpret/gradcam.ts';
+export { canvasToPng, writeCanvasPng, gridCanvas, type Canvas, type RgbImage } from './interpret/compose.ts';
+export { openSource, prepareImage, type InterpretSource } from './interpret/source.ts';
+export { summarizeRun, formatRunSummary } from './interpret/run-summary.ts';
