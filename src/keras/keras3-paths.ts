@@ -17,23 +17,29 @@ export function kerasSnakeCase(className: string): string {
     .toLowerCase();
 }
 
-/** tfjs calls a Functional model `Model`; Keras 3 writes `functional`. */
-function keras3ClassName(layer: tf.layers.Layer): string {
-  const name = layer.getClassName();
-  return name === 'Model' ? 'Functional' : name;
+/**
+ * Keras 3's per-container names: call once per layer, in model order, with its class name; the n-th
+ * layer of a class gets `<snake_case(class)>`, then `_1`, `_2`, …. tfjs calls a Functional model
+ * `Model`, Keras 3 writes `functional`; both spellings name it the same.
+ */
+export function keras3Namer(): (className: string) => string {
+  const used = new Map<string, number>();
+  return (className) => {
+    const base = kerasSnakeCase(className === 'Model' ? 'Functional' : className);
+    const n = used.get(base);
+    used.set(base, (n ?? -1) + 1);
+    return n === undefined ? base : `${base}_${n + 1}`;
+  };
 }
 
 /** Every layer of `model` (nested ones too) under the path Keras 3 would save it at. */
 export function keras3LayerPaths(model: tf.LayersModel, prefix = 'layers'): Map<string, tf.layers.Layer> {
   const paths = new Map<string, tf.layers.Layer>();
-  const used = new Map<string, number>();
+  const nameOf = keras3Namer();
   for (const layer of model.layers) {
     // Keras 3's Sequential does not list its InputLayer; its Functional does. Inputs hold no weights
     // and only collide with each other, so listing them either way names every other layer the same.
-    const base = kerasSnakeCase(keras3ClassName(layer));
-    const n = used.get(base);
-    used.set(base, (n ?? -1) + 1);
-    const path = `${prefix}/${n === undefined ? base : `${base}_${n + 1}`}`;
+    const path = `${prefix}/${nameOf(layer.getClassName())}`;
     paths.set(path, layer);
     if (layer instanceof tf.LayersModel) {
       for (const [inner, sub] of keras3LayerPaths(layer, `${path}/layers`)) paths.set(inner, sub);

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
 import { hdf5Reason, isDataset, isGroup, type Group } from './h5.ts';
-import { kerasSnakeCase } from './keras3-paths.ts';
+import { keras3Namer } from './keras3-paths.ts';
 import { readWeightTensor } from './read-tensor.ts';
 import type { LayerWeights, WeightTensor } from './types.ts';
 
@@ -87,13 +87,9 @@ interface ConfigLayer {
 export function configLayerPaths(config: unknown, prefix = 'layers'): string[] {
   const layers = (config as ConfigLayer | undefined)?.config?.layers;
   if (!Array.isArray(layers)) return [];
-  const used = new Map<string, number>();
+  const nameOf = keras3Namer();
   return (layers as ConfigLayer[]).flatMap((layer) => {
-    const className = typeof layer?.class_name === 'string' ? layer.class_name : '';
-    const base = kerasSnakeCase(className === 'Model' ? 'Functional' : className);
-    const n = used.get(base);
-    used.set(base, (n ?? -1) + 1);
-    const path = `${prefix}/${n === undefined ? base : `${base}_${n + 1}`}`;
+    const path = `${prefix}/${nameOf(typeof layer?.class_name === 'string' ? layer.class_name : '')}`;
     return [path, ...configLayerPaths(layer, `${path}/layers`)];
   });
 }

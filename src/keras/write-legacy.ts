@@ -1,8 +1,8 @@
 import { UserError } from '../errors.ts';
-import { atomicWrite } from '../util/atomic.ts';
 import { writeString, writeStringList } from './h5-attrs.ts';
-import { ensureGroup, hdf5Reason, loadH5, type Group } from './h5.ts';
+import { ensureGroup, type Group } from './h5.ts';
 import type { LayerWeights } from './types.ts';
+import { writeHdf5Atomic } from './write-hdf5.ts';
 
 /** Options for `writeLegacyWeights`. */
 export interface WriteLegacyOptions {
@@ -70,21 +70,5 @@ export function writeWeightGroups(root: Group, layers: LayerWeights[], opts: Req
 export async function writeLegacyWeights(path: string, layers: LayerWeights[], opts: WriteLegacyOptions = {}): Promise<void> {
   const { kerasVersion, backend } = { ...LEGACY_DEFAULTS, ...opts };
   checkLayers(path, layers);
-  const h5wasm = await loadH5();
-  await atomicWrite(path, async (temp) => {
-    let h5;
-    try {
-      h5 = new h5wasm.File(temp, 'w');
-    } catch (err) {
-      throw new UserError(`${path}: cannot create HDF5 file (${hdf5Reason(err)})`);
-    }
-    try {
-      writeWeightGroups(h5, layers, { kerasVersion, backend });
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw new UserError(`${path}: writing HDF5 failed (${hdf5Reason(err)})`);
-    } finally {
-      h5.close();
-    }
-  });
+  await writeHdf5Atomic(path, (h5) => writeWeightGroups(h5, layers, { kerasVersion, backend }));
 }

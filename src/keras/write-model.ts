@@ -1,9 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.ts';
-import { atomicWrite } from '../util/atomic.ts';
 import { writeString } from './h5-attrs.ts';
-import { hdf5Reason, loadH5 } from './h5.ts';
 import { modelWeights } from './model-weights.ts';
+import { writeHdf5Atomic } from './write-hdf5.ts';
 import { checkLayers, LEGACY_DEFAULTS, writeWeightGroups, type WriteLegacyOptions } from './write-legacy.ts';
 
 /** Options for `saveKerasModel`; the attrs Keras reads back. */
@@ -56,24 +54,10 @@ export async function saveKerasModel(model: tf.LayersModel, path: string, opts: 
   const config = kerasModelConfig(model, resolved);
   const layers = modelWeights(model);
   checkLayers(path, layers);
-  const h5wasm = await loadH5();
-  await atomicWrite(path, async (temp) => {
-    let h5;
-    try {
-      h5 = new h5wasm.File(temp, 'w');
-    } catch (err) {
-      throw new UserError(`${path}: cannot create HDF5 file (${hdf5Reason(err)})`);
-    }
-    try {
-      writeString(h5, 'keras_version', resolved.kerasVersion);
-      writeString(h5, 'backend', resolved.backend);
-      writeString(h5, 'model_config', config);
-      writeWeightGroups(h5.create_group('model_weights'), layers, resolved);
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw new UserError(`${path}: writing HDF5 failed (${hdf5Reason(err)})`);
-    } finally {
-      h5.close();
-    }
+  await writeHdf5Atomic(path, (h5) => {
+    writeString(h5, 'keras_version', resolved.kerasVersion);
+    writeString(h5, 'backend', resolved.backend);
+    writeString(h5, 'model_config', config);
+    writeWeightGroups(h5.create_group('model_weights'), layers, resolved);
   });
 }
