@@ -42,9 +42,12 @@ export { ModelCheckpoint, EarlyStopping, ReduceLROnPlateau, HistoryRecorder, typ
 export { balancedClassWeights } from './training/class-weights.ts';
 export { buildNetwork, type Network } from './training/network.ts';
 export { planStrategy } from './strategies/plan.ts';
-export { advise, ADVISOR_THRESHOLDS, type Advice } from './strategies/advisor.ts';
+export { advise, measureSize, ADVISOR_THRESHOLDS, STRATEGY_MATRIX, type Advice } from './strategies/advisor.ts';
 export type { StrategyName, StrategyPlan, HeadSpec, PhaseSpec } from './strategies/types.ts';
 export { learningCurvesPng, writeLearningCurves } from './report/curves.ts';
+export { writeReport, renderReport, REPORT_FILE, type ReportOptions } from './report/html-report.ts';
+export { runWizard, type WizardOptions, type WizardResult } from './wizard/run-wizard.ts';
+export type { WizardAnswers } from './wizard/command.ts';
 export { evaluateRun, evaluateModel, evaluationItems, EVALUATION_FILES } from './training/evaluate.ts';
 export type { EvaluateOptions, EvaluationReport, EvaluationData, ConfidentMistake } from './training/evaluate.ts';
 export { classificationReport, confusionMatrix, formatClassificationReport, formatConfusion, type ClassificationReport, type ClassScores } from './training/metrics.ts';

@@ -10,6 +10,7 @@ import { register as doctor } from './doctor.ts';
 import { register as extract } from './extract.ts';
 import { register as train } from './train.ts';
 import { register as advise } from './advise.ts';
+import { register as wizard } from './wizard.ts';
 import { register as evaluate } from './evaluate.ts';
 import { register as exportCommand } from './export.ts';
 import { register as visualize } from './visualize.ts';
@@ -17,7 +18,7 @@ import { register as visualize } from './visualize.ts';
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerCheck, registerAugmentPreview, summary, predict, initWeights, inspect, doctor, extract, train, advise, visualize, evaluate, exportCommand];
+const commands: Register[] = [registerCheck, registerAugmentPreview, summary, predict, initWeights, inspect, doctor, extract, train, advise, visualize, evaluate, exportCommand, wizard];
 
 const program = new Command('transferkit')
   .description('Transfer learning with pretrained VGG16 on your own image folders')

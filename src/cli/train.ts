@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Option, type Command } from 'commander';
+import { Command, Option } from 'commander';
 import { parseBackendPreference } from '../backend/index.ts';
 import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { UserError } from '../errors.ts';
@@ -70,6 +70,22 @@ export async function trainOptionsFromCli(cmd: Command): Promise<TrainOptions> {
   if ([...AUGMENT_KEYS].some(given)) fromFlags.augment = parseAugmentFlags(flags);
   const config = typeof flags.config === 'string' ? await readConfig(flags.config) : {};
   return { ...config, ...fromFlags } as TrainOptions;
+}
+
+/**
+ * Parse `transferkit train` arguments (after the command name) exactly as the command does, without
+ * running it: the wizard turns its answers into options this way, so both always agree.
+ */
+export async function parseTrainArgs(args: readonly string[]): Promise<{ dataDir: string; options: TrainOptions }> {
+  const cmd = addAugmentFlags(addTrainFlags(new Command('train').argument('<DATA_DIR>')))
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+  try {
+    cmd.parse([...args], { from: 'user' });
+  } catch (err) {
+    throw new UserError(`transferkit train ${args.join(' ')}: ${(err as Error).message}`);
+  }
+  return { dataDir: cmd.args[0]!, options: await trainOptionsFromCli(cmd) };
 }
 
 /** `transferkit train DATA_DIR`: the main job. */

@@ -23,6 +23,12 @@ export const ADVISOR_THRESHOLDS = {
 /** Cut points the probes read features at. */
 export const PROBE_CUTS = { deep: 'block5_pool', early: 'block3_pool' } as const;
 
+/** The size x similarity matrix of DESIGN.md: which strategy fits which data. */
+export const STRATEGY_MATRIX: Readonly<Record<'small' | 'large', Readonly<Record<'similar' | 'different', StrategyName>>>> = {
+  small: { similar: 'freeze', different: 'slice' },
+  large: { similar: 'finetune', different: 'retrain' },
+};
+
 export interface Advice {
   strategy: StrategyName;
   size: 'small' | 'large';
@@ -40,6 +46,13 @@ const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+
+/** The counted half of the advice: training images per class, their median, and the size that means. */
+export function measureSize(dataset: Dataset): { counts: number[]; imagesPerClass: number; size: 'small' | 'large' } {
+  const counts = dataset.classes.map((_, c) => dataset.splits.train.filter((i) => i.classIndex === c).length);
+  const imagesPerClass = median(counts);
+  return { counts, imagesPerClass, size: imagesPerClass < ADVISOR_THRESHOLDS.smallPerClass ? 'small' : 'large' };
+}
 
 /** At most `n` items per class, in dataset order (deterministic). */
 function perClass(items: readonly DatasetItem[], n: number): DatasetItem[] {
@@ -96,17 +109,14 @@ async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, s
  */
 export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: number }): Promise<Advice> {
   const t = ADVISOR_THRESHOLDS;
-  const counts = dataset.classes.map((_, c) => dataset.splits.train.filter((i) => i.classIndex === c).length);
-  const imagesPerClass = median(counts);
-  const size = imagesPerClass < t.smallPerClass ? 'small' : 'large';
+  const { counts, imagesPerClass, size } = measureSize(dataset);
   const seed = o.seed ?? 0;
   const deep = await probeAccuracy(dataset, PROBE_CUTS.deep, o, seed);
   const early = await probeAccuracy(dataset, PROBE_CUTS.early, o, seed);
   const similarity = deep >= t.deepAccuracy && deep >= early - t.maxDeepDeficit ? 'similar' : 'different';
-  const table: Record<string, StrategyName> = { 'small/similar': 'freeze', 'small/different': 'slice', 'large/similar': 'finetune', 'large/different': 'retrain' };
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
   return {
-    strategy: table[`${size}/${similarity}`]!,
+    strategy: STRATEGY_MATRIX[size][similarity],
     size,
     similarity,
     imagesPerClass,

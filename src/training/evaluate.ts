@@ -5,6 +5,7 @@ import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import { scanDataset } from '../data/scan.ts';
 import { UserError } from '../errors.ts';
 import { writeConfusionPng } from '../report/confusion.ts';
+import { writeReport } from '../report/html-report.ts';
 import { inferImages, type UnreadableImage } from './infer.ts';
 import { classificationReport, type ClassScores } from './metrics.ts';
 import { loadRun, RUN_FILES, writeJson, type LoadedRun } from './run-dir.ts';
@@ -204,6 +205,8 @@ export async function evaluateRun(runDir: string, dataDir?: string, options: Eva
     };
     await writeConfusionPng(join(dir, EVALUATION_FILES.confusion), report.confusion, report.classes);
     await writeJson(join(dir, EVALUATION_FILES.report), report);
+    // The run's report.html shows the evaluation: refresh it.
+    await writeReport(dir);
     return report;
   } finally {
     run.model.dispose();

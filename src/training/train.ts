@@ -13,6 +13,7 @@ import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.
 import type { KerasFile } from '../keras/types.ts';
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { writeLearningCurves } from '../report/curves.ts';
+import { writeReport } from '../report/html-report.ts';
 import { advise, type Advice } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
@@ -87,7 +88,8 @@ async function packageVersions(): Promise<Record<string, string>> {
   return { transferkit: await version('.'), ...Object.fromEntries(entries), node: process.version };
 }
 
-function defaultRunDir(strategy: string): string {
+/** `runs/<UTC date and time>-<strategy>`: the run directory when `out` is not given. */
+export function defaultRunDir(strategy: string): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   return join('runs', `${stamp}-${strategy}`);
 }
@@ -184,6 +186,7 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
       await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(net.model));
       await writeLearningCurves(join(runDir, RUN_FILES.curves), history.history);
     }
+    await writeReport(runDir);
     return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted, advice };
   } finally {
     data.train.dispose();

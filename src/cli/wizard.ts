@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { parseBackendPreference } from '../backend/index.ts';
+import { UserError } from '../errors.ts';
+import { isPromptExit } from '../wizard/io.ts';
+import { runWizard } from '../wizard/run-wizard.ts';
+
+/**
+ * `transferkit wizard`: the interactive way to `train`. Ctrl-C at a question quits with nothing
+ * written (exit 130); Ctrl-C during training stops after the current batch and keeps the best
+ * checkpoint: that is a finished (shorter) run, not a partial one.
+ */
+export function register(program: Command): void {
+  program
+    .command('wizard')
+    .description('Answer a few questions (explained as you go) to train, evaluate and report on a model; prints the equivalent train command')
+    .action(async (_opts: unknown, self: Command) => {
+      if (!process.stdin.isTTY || !process.stdout.isTTY) {
+        throw new UserError('wizard needs an interactive terminal; without one, use the flags: transferkit train DATA_DIR --strategy ... (see transferkit train --help).');
+      }
+      const globals = self.optsWithGlobals() as { backend?: string };
+      const controller = new AbortController();
+      const onSigint = (): void => {
+        process.stderr.write('\nstopping after the current batch (the best checkpoint is kept)...\n');
+        controller.abort();
+      };
+      try {
+        // Prompts read Ctrl-C as a key (raw mode); this handler only sees it while training runs.
+        process.on('SIGINT', onSigint);
+        await runWizard({ backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'), signal: controller.signal });
+      } catch (err) {
+        if (!isPromptExit(err)) throw err;
+        process.stderr.write('\nwizard cancelled; nothing was written to a run directory.\n');
+        process.exitCode = 130;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}
