@@ -1,6 +1,6 @@
 // Unit and integration tests that need nothing outside the repository.
 export default {
-  files: ['test/**/*.test.ts', '!test/shared/**', '!test/keras/**'],
+  files: ['test/**/*.test.ts', '!test/shared/**', '!test/keras/**', '!test/browser/**'],
   extensions: { ts: 'module' },
   nodeArguments: ['--import=tsx'],
   workerThreads: false,
