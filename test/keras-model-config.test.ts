@@ -27,3 +27,15 @@ test('a supported Keras 3 config builds', (t) => {
   t.deepEqual(model.outputs[0]!.shape, [null, 2]);
   model.dispose();
 });
+
+test("kernelInit 'zeros' starts Dense/Conv2D kernels at zero; the default draws them at random", (t) => {
+  const config = functional({ class_name: 'Dense', config: { name: 'odd', units: 8 } });
+  const kernelValues = (kernelInit?: 'random' | 'zeros') => {
+    const model = modelFromKerasConfig(config, { kernelInit });
+    const values = Array.from(model.getLayer('odd').getWeights()[0]!.dataSync());
+    model.dispose();
+    return values;
+  };
+  t.true(kernelValues('zeros').every((v) => v === 0));
+  t.true(kernelValues().some((v) => v !== 0));
+});

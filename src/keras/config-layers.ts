@@ -25,6 +25,9 @@ const ACTIVATIONS: Record<string, Activation> = {
   silu: 'swish',
 };
 
+/** How Conv2D/Dense kernels start: tfjs's random default, or zeros when weights will be loaded over them. */
+export type KernelInit = 'random' | 'zeros';
+
 /** Reads typed fields of one layer's config, with errors naming the layer and field. */
 class Fields {
   constructor(
@@ -32,6 +35,7 @@ class Fields {
     readonly layer: string,
     readonly className: string,
     private readonly source: string,
+    private readonly kernelInit: KernelInit,
   ) {}
 
   fail(message: string): never {
@@ -86,6 +90,11 @@ class Fields {
     return name;
   }
 
+  /** The initializer for a kernel: undefined keeps tfjs's default. */
+  kernelInitializer(): 'zeros' | undefined {
+    return this.kernelInit === 'zeros' ? 'zeros' : undefined;
+  }
+
   /** What every layer shares. */
   base(): { name: string; trainable: boolean } {
     return { name: this.layer, trainable: this.boolean('trainable', true) };
@@ -119,6 +128,7 @@ const BUILDERS: Record<string, Builder> = {
       dilationRate: f.ints('dilation_rate', 1) as [number, number],
       activation: f.activation(),
       useBias: f.boolean('use_bias', true),
+      kernelInitializer: f.kernelInitializer(),
     });
   },
   Dense: (f) =>
@@ -128,6 +138,7 @@ const BUILDERS: Record<string, Builder> = {
       units: f.has('units') ? f.number('units') : f.number('output_dim'),
       activation: f.activation(),
       useBias: f.boolean('use_bias', true),
+      kernelInitializer: f.kernelInitializer(),
     }),
   MaxPooling2D: (f) => tf.layers.maxPooling2d(pool2d(f)),
   AveragePooling2D: (f) => tf.layers.averagePooling2d(pool2d(f)),
@@ -181,7 +192,7 @@ const ALIASES: Record<string, string> = {
 export const SUPPORTED_LAYER_CLASSES: readonly string[] = ['InputLayer', ...Object.keys(BUILDERS), 'Sequential', 'Functional'];
 
 /** Build one non-model layer, or refuse it by name. */
-export function buildLayer(className: string, config: unknown, source: string): tf.layers.Layer {
+export function buildLayer(className: string, config: unknown, source: string, kernelInit: KernelInit = 'random'): tf.layers.Layer {
   const c = (config ?? {}) as Record<string, unknown>;
   const name = typeof c.name === 'string' ? c.name : className;
   const builder = BUILDERS[ALIASES[className] ?? className];
@@ -192,5 +203,5 @@ export function buildLayer(className: string, config: unknown, source: string): 
         'Rebuild the model without it, or save the weights (save_weights) and load them into a model built here.',
     );
   }
-  return builder(new Fields(c, name, className, source));
+  return builder(new Fields(c, name, className, source, kernelInit));
 }

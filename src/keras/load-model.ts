@@ -18,7 +18,8 @@ export async function loadKerasModel(path: string): Promise<tf.LayersModel> {
         'and call loadWeights(model, path), or pass a full-model .h5 / .keras file',
     );
   }
-  const model = modelFromKerasConfig(file.modelConfig, { source: path });
+  // loadWeights fills every layer or fails (and the model is dropped), so random kernels would be wasted work.
+  const model = modelFromKerasConfig(file.modelConfig, { source: path, kernelInit: 'zeros' });
   try {
     await loadWeights(model, file);
   } catch (err) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { buildLayer } from './config-layers.ts';
+import { buildLayer, type KernelInit } from './config-layers.ts';
 
 /**
  * Rebuild a tfjs model from a Keras model config: `model_config` of a legacy full-model `.h5` (Keras
@@ -42,11 +42,24 @@ interface TensorRef {
 export interface ModelConfigOptions {
   /** What to call the config in error messages (usually the file path). Default: `'model config'`. */
   source?: string;
+  /**
+   * How Conv2D/Dense kernels start: 'random' (tfjs's glorot default, for a model you will train) or
+   * 'zeros' (when weights are loaded over every layer next; drawing VGG16's 138M random values
+   * takes ~15 s). Default: 'random'.
+   */
+  kernelInit?: KernelInit;
+}
+
+/** What every builder needs besides the entry. */
+interface BuildContext {
+  source: string;
+  kernelInit: KernelInit;
 }
 
 /** Build the model a Keras config describes. Throws a UserError naming the first unsupported thing. */
 export function modelFromKerasConfig(config: unknown, options: ModelConfigOptions = {}): tf.LayersModel {
-  const source = options.source ?? 'model config';
+  const ctx: BuildContext = { source: options.source ?? 'model config', kernelInit: options.kernelInit ?? 'random' };
+  const { source } = ctx;
   const entry = parseEntry(config, source, 'the model');
   if (!MODEL_CLASSES.has(entry.class_name)) {
     throw new UserError(
@@ -54,7 +67,7 @@ export function modelFromKerasConfig(config: unknown, options: ModelConfigOption
         '(a subclassed Keras model is Python code). Save its weights with save_weights and load them into a model built here.',
     );
   }
-  return buildModel(entry, source);
+  return buildModel(entry, ctx);
 }
 
 function parseEntry(raw: unknown, source: string, what: string): LayerEntry {
@@ -81,17 +94,18 @@ function configName(config: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-function buildModel(entry: LayerEntry, source: string): tf.LayersModel {
-  return entry.class_name === 'Sequential' ? buildSequential(entry, source) : buildFunctional(entry, source);
+function buildModel(entry: LayerEntry, ctx: BuildContext): tf.LayersModel {
+  return entry.class_name === 'Sequential' ? buildSequential(entry, ctx) : buildFunctional(entry, ctx);
 }
 
 /** Any layer entry, models included (Keras nests Sequential/Functional models as layers). */
-function buildAny(entry: LayerEntry, source: string): tf.layers.Layer {
-  if (MODEL_CLASSES.has(entry.class_name)) return buildModel(entry, source);
-  return buildLayer(entry.class_name, entry.config, source);
+function buildAny(entry: LayerEntry, ctx: BuildContext): tf.layers.Layer {
+  if (MODEL_CLASSES.has(entry.class_name)) return buildModel(entry, ctx);
+  return buildLayer(entry.class_name, entry.config, ctx.source, ctx.kernelInit);
 }
 
-function buildSequential(entry: LayerEntry, source: string): tf.LayersModel {
+function buildSequential(entry: LayerEntry, ctx: BuildContext): tf.LayersModel {
+  const { source } = ctx;
   // Keras <= 2.1 wrote a Sequential's config as the bare list of layers.
   const body = Array.isArray(entry.config) ? { layers: entry.config } : (entry.config as Record<string, unknown>);
   const rawLayers = body?.layers;
@@ -99,7 +113,7 @@ function buildSequential(entry: LayerEntry, source: string): tf.LayersModel {
   const entries = rawLayers.map((l, i) => parseEntry(l, source, `layer ${i}`));
   const first = entries[0];
   let batchShape = first ? batchShapeOf(first.config) : undefined;
-  const layers = entries.filter((e) => e.class_name !== 'InputLayer').map((e) => buildAny(e, source));
+  const layers = entries.filter((e) => e.class_name !== 'InputLayer').map((e) => buildAny(e, ctx));
   batchShape ??= shapeList(body.build_input_shape);
   if (!batchShape) {
     throw new UserError(`${source}: Sequential model '${configName(body) ?? ''}' does not record its input shape; rebuild it in Keras with an Input layer and save again`);
@@ -121,7 +135,8 @@ function shapeList(value: unknown): (number | null)[] | undefined {
   return value as (number | null)[];
 }
 
-function buildFunctional(entry: LayerEntry, source: string): tf.LayersModel {
+function buildFunctional(entry: LayerEntry, ctx: BuildContext): tf.LayersModel {
+  const { source } = ctx;
   const parsed = functionalSchema.safeParse(entry.config);
   if (!parsed.success) throw new UserError(`${source}: Functional model config lacks layers/input_layers/output_layers`);
   const body = parsed.data;
@@ -138,7 +153,7 @@ function buildFunctional(entry: LayerEntry, source: string): tf.LayersModel {
       produced.set(name, [[tf.input({ batchShape, name })]]);
       continue;
     }
-    const layer = buildAny(e, source);
+    const layer = buildAny(e, ctx);
     const nodes = e.inbound_nodes ?? [];
     // tf-keras counts a nested model's own internal node as node 0; Keras 3 counts only calls.
     const ownNode = layer instanceof tf.LayersModel && nodes.some(Array.isArray);
