@@ -46,7 +46,7 @@ test('report.html renders offline in Chromium: images decode, tables have rows, 
     t.deepEqual(errors, []);
     t.deepEqual(requests, [], 'no network requests');
 
-    const images = await page.$$eval('img', (imgs) => imgs.map((i) => ({ alt: i.alt, width: (i as HTMLImageElement).naturalWidth })));
+    const images = await page.$$eval('img', (imgs) => imgs.map((i) => ({ alt: i.alt, width: (i as unknown as { naturalWidth: number }).naturalWidth })));
     t.true(images.length >= 3 + evaluation.confidentlyWrong.length, JSON.stringify(images));
     for (const i of images) t.true(i.width > 0, `image "${i.alt}" decoded`);
     for (const alt of ['augmentation preview', 'learning curves', 'confusion matrix']) t.true(images.some((i) => i.alt === alt), alt);
