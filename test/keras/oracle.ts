@@ -1,15 +1,15 @@
 /**
  * Access to the Keras oracle for the test:keras suite: the venv made by `npm run oracle:setup`, the
  * fixtures generate.py writes into the git-ignored scripts/oracle/fixtures (generated here when
- * missing or stale), and Keras predictions on files
- * we write (predict.py).
+ * missing or stale), and Keras predictions on files we write (predict.py, one server per test worker).
  */
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type * as tf from '@tensorflow/tfjs';
@@ -135,22 +135,67 @@ export interface KerasPredictArgs {
   shape: number[];
 }
 
-/** Real Keras's prediction for `input` with a file we wrote (scripts/oracle/predict.py). */
-export async function kerasPredict(args: KerasPredictArgs): Promise<Float32Array> {
+/** predict.py running as a server, its reply lines, and the tail of its stderr for error messages. */
+interface Server {
+  child: ChildProcessWithoutNullStreams;
+  replies: AsyncIterator<string>;
+  stderr: () => string;
+}
+
+let server: Server | undefined;
+/** One request in flight at a time, so replies pair with requests in order. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function startServer(): Server {
   requireVenv();
+  const child = spawn(PYTHON, [join(ORACLE_DIR, 'predict.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let tail = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  });
+  return { child, replies: createInterface({ input: child.stdout })[Symbol.asyncIterator](), stderr: () => tail };
+}
+
+async function predictNow(args: KerasPredictArgs): Promise<Float32Array> {
+  const s = (server ??= startServer());
   const dir = await mkdtemp(join(tmpdir(), 'transferkit-keras-'));
   try {
     const input = join(dir, 'x.bin');
     const output = join(dir, 'y.bin');
     await writeFile(input, new Uint8Array(args.input.buffer, args.input.byteOffset, args.input.byteLength));
-    const cli = ['--input', input, '--shape', args.shape.join(','), '--output', output, '--framework', args.framework ?? 'tf_keras'];
-    if (args.model) cli.push('--model', args.model);
-    if (args.arch) cli.push('--arch', args.arch);
-    if (args.weights) cli.push('--weights', args.weights);
-    await run(PYTHON, [join(ORACLE_DIR, 'predict.py'), ...cli], { maxBuffer: 1 << 24 });
+    const { input: _, ...rest } = args;
+    const request = { ...rest, framework: args.framework ?? 'tf_keras', input, output };
+    s.child.stdin.write(`${JSON.stringify(request)}\n`);
+    const line = await s.replies.next();
+    if (line.done) {
+      server = undefined;
+      throw new Error(`scripts/oracle/predict.py exited (code ${s.child.exitCode}): ${s.stderr()}`);
+    }
+    const reply = JSON.parse(line.value) as { ok: boolean; error?: string };
+    if (!reply.ok) throw new Error(`Keras could not predict ${JSON.stringify(rest)}: ${reply.error}`);
     const buf = readFileSync(output);
     return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Real Keras's prediction for `input` with a file we wrote. All calls in a test worker share one
+ * predict.py process (TensorFlow imports once); call `stopKeras` in `test.after.always`.
+ */
+export function kerasPredict(args: KerasPredictArgs): Promise<Float32Array> {
+  const result = queue.then(() => predictNow(args));
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+/** End the predict.py server, if one was started. */
+export async function stopKeras(): Promise<void> {
+  const s = server;
+  server = undefined;
+  if (!s || s.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => s.child.once('exit', resolve));
+  s.child.stdin.end();
+  await exited;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/backend/index.ts';
 import { loadKerasModel, modelWeights, saveKerasModel, writeLegacyWeights } from '../../src/index.ts';
 import { vgg16 } from '../../src/models/vgg16.ts';
-import { closeToKeras, FIXTURES, fixtures, kerasPredict, readF32 } from './oracle.ts';
+import { closeToKeras, FIXTURES, fixtures, kerasPredict, readF32, stopKeras } from './oracle.ts';
 
 const all = await fixtures();
 let dir: string;
@@ -17,6 +17,7 @@ test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'transferkit-reverse-'));
 });
 test.after.always(async () => {
+  await stopKeras();
   await rm(dir, { recursive: true, force: true });
 });
 
