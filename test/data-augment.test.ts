@@ -40,7 +40,7 @@ function reference(fill: FillMode, cval: number, inverse: number[]): Float64Arra
 
 for (const fillMode of ['constant', 'nearest', 'reflect', 'wrap'] as const) {
   for (const zoom of [[0.6, 1.6], [2.5, 2.5]] as const) {
-    test(`fill mode ${fillMode}, zoom ${zoom}: one affine pass matches an independent bilinear reference`, async (t) => {
+    test(`fill mode ${fillMode}, zoom ${zoom}: the warp matches an independent bilinear reference`, async (t) => {
       const options = parseAugmentOptions({ rotationRange: 30, widthShiftRange: 0.3, heightShiftRange: 0.2, shearRange: 10, zoomRange: [...zoom], horizontalFlip: true, fillMode, cval: 128 });
       const context = { seed: 3, epoch: 1 };
       const out = await augmentImage(source, 'key', size, options, context);
@@ -48,7 +48,8 @@ for (const fillMode of ['constant', 'nearest', 'reflect', 'wrap'] as const) {
       const expected = reference(fillMode, 128, inverseAffine(drawn, W, H));
       let worst = 0;
       for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i]! - out.data[i]!));
-      t.true(worst <= 1, `max difference ${worst}`);
+      // The warp interpolates in float64 like the reference, so only the final rounding differs.
+      t.true(worst <= 0.5 + 1e-6, `max difference ${worst}`);
     });
   }
 }

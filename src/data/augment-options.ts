@@ -31,9 +31,12 @@ export interface AugmentOptions {
   brightnessRange: [number, number] | null;
   /** Keras `channel_shift_range`: one offset drawn from [-r, r] (0-255 scale) added to every channel. Default 0. */
   channelShiftRange: number;
-  /** Hue rotation in degrees drawn from [-r, r] (no Keras equivalent; like tf.image.random_hue). Default 0. */
+  /**
+   * Hue rotation in degrees drawn from [-r, r] (no Keras equivalent; like tf.image.random_hue), as the
+   * luminance-keeping RGB matrix of the W3C `hueRotate` filter. Default 0.
+   */
   hueRange: number;
-  /** Saturation multiplier [lo, hi] drawn uniformly, or null for none (tf.image.random_saturation). Default null. */
+  /** Saturation multiplier [lo, hi] drawn uniformly (W3C `saturate` matrix), or null for none (tf.image.random_saturation). Default null. */
   saturationRange: [number, number] | null;
   /** Keras `fill_mode`: constant (cval), nearest (edge pixel), reflect (mirror), wrap (tile). Default 'nearest' as Keras. */
   fillMode: FillMode;

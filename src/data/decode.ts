@@ -51,8 +51,6 @@ export interface PipelineExtras {
   /** Mirror horizontally / vertically (before resizing; exact for symmetric resizes). */
   flop?: boolean;
   flip?: boolean;
-  /** Pad the resized image on every side by this many pixels, filled as `extendWith`. */
-  pad?: { size: number; extendWith: 'background' | 'copy' | 'repeat' | 'mirror'; colour: string };
 }
 
 /**
@@ -69,10 +67,6 @@ export function decodePipeline(path: string, options: DecodeOptions, extras: Pip
   if (extras.flop) image = image.flop();
   if (extras.flip) image = image.flip();
   image = image.resize(options.width, options.height, { fit: FIT[options.resize ?? 'squash'], kernel: 'nearest', background });
-  if (extras.pad && extras.pad.size > 0) {
-    const s = extras.pad.size;
-    image = image.extend({ top: s, bottom: s, left: s, right: s, extendWith: extras.pad.extendWith, background: extras.pad.colour });
-  }
   return image.removeAlpha();
 }
 
