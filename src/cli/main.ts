@@ -1,33 +1,50 @@
 import { Command } from 'commander';
 import { describeError } from '../errors.ts';
-import { register as registerCheck } from './check.ts';
-import { register as registerAugmentPreview } from './augment-preview.ts';
-import { register as summary } from './summary.ts';
-import { register as predict } from './predict.ts';
-import { register as initWeights } from './init-weights.ts';
-import { register as inspect } from './inspect.ts';
-import { register as doctor } from './doctor.ts';
-import { register as extract } from './extract.ts';
-import { register as train } from './train.ts';
-import { register as advise } from './advise.ts';
-import { register as wizard } from './wizard.ts';
-import { register as evaluate } from './evaluate.ts';
-import { register as exportCommand } from './export.ts';
-import { register as visualize } from './visualize.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerCheck, registerAugmentPreview, summary, predict, initWeights, inspect, doctor, extract, train, advise, visualize, evaluate, exportCommand, wizard];
+/**
+ * Command name -> its module, in the order `--help` lists them. Only the module of the command being
+ * run is imported: the modules pull in tfjs, sharp, vega, onnxruntime, and a CLI start should not pay
+ * for all of them.
+ */
+const commands: Record<string, () => Promise<{ register: Register }>> = {
+  train: () => import('./train.ts'),
+  wizard: () => import('./wizard.ts'),
+  advise: () => import('./advise.ts'),
+  evaluate: () => import('./evaluate.ts'),
+  predict: () => import('./predict.ts'),
+  export: () => import('./export.ts'),
+  check: () => import('./check.ts'),
+  'augment-preview': () => import('./augment-preview.ts'),
+  extract: () => import('./extract.ts'),
+  visualize: () => import('./visualize.ts'),
+  summary: () => import('./summary.ts'),
+  inspect: () => import('./inspect.ts'),
+  'init-weights': () => import('./init-weights.ts'),
+  doctor: () => import('./doctor.ts'),
+};
+
+/** The command named on the command line: the first word that is neither an option nor its value. */
+function requestedCommand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--backend') i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
 
 const program = new Command('transferkit')
   .description('Transfer learning with pretrained VGG16 on your own image folders')
   .option('--backend <name>', 'tfjs backend: tensorflow-gpu | tensorflow | wasm | cpu (env TRANSFERKIT_BACKEND)')
   .showHelpAfterError();
 
-for (const register of commands) register(program);
-
 try {
+  const name = requestedCommand(process.argv.slice(2));
+  const modules = name !== undefined && name in commands ? [commands[name]!] : Object.values(commands);
+  for (const { register } of await Promise.all(modules.map((load) => load()))) register(program);
   await program.parseAsync(process.argv);
 } catch (err) {
   // One line, no stack: users need the fix, not our internals (TRANSFERKIT_DEBUG=1 shows the stack).
