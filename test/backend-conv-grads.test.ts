@@ -74,9 +74,9 @@ function relativeError(actual: Float32Array, reference: Float32Array): number {
   return actual.length === reference.length ? diff / scale : Infinity;
 }
 
-test.serial('wasm registers our conv-gradient kernels', async (t) => {
+test.serial('wasm registers our conv-gradient and matmul kernels', async (t) => {
   const info = await initBackend('wasm');
-  t.deepEqual(info.customKernels.sort(), ['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+  t.deepEqual(info.customKernels.sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', '_FusedMatMul']);
   t.truthy(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
 });
 
