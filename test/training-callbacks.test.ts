@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../src/data/random.ts';
-import { TensorSource } from '../src/training/batch-source.ts';
+import { ArraySource } from '../src/training/batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from '../src/training/callbacks.ts';
 import { balancedClassWeights } from '../src/training/class-weights.ts';
 import { fit, type FitArgs } from '../src/training/fit.ts';
@@ -10,7 +10,7 @@ import { snapshotWeights } from '../src/training/weights-snapshot.ts';
 await tf.setBackend('cpu');
 
 /** Two Gaussian blobs in 4-D; `flip` mislabels that many samples (makes val_loss rise as confidence grows). */
-function blobs(n: number, seed: string, flip = 0, ratio = 0.5): TensorSource {
+function blobs(n: number, seed: string, flip = 0, ratio = 0.5): ArraySource {
   const rng = createRng(seed);
   const xs = new Float32Array(n * 4);
   const labels = new Int32Array(n);
@@ -19,7 +19,7 @@ function blobs(n: number, seed: string, flip = 0, ratio = 0.5): TensorSource {
     for (let d = 0; d < 4; d++) xs[i * 4 + d] = (label === 0 ? -1 : 1) + (rng() - 0.5) * 1.5;
     labels[i] = i < flip ? 1 - label : label;
   }
-  return new TensorSource(tf.tensor2d(xs, [n, 4]), labels);
+  return new ArraySource(xs, [4], labels);
 }
 
 function tinyNet(withBatchNorm = false): tf.LayersModel {
@@ -38,7 +38,7 @@ class EpochWeights implements Callback {
   }
 }
 
-function args(trainer: tf.LayersModel, train: TensorSource, val: TensorSource, extra: Partial<FitArgs>): FitArgs {
+function args(trainer: tf.LayersModel, train: ArraySource, val: ArraySource, extra: Partial<FitArgs>): FitArgs {
   return {
     trainer, train, val, numClasses: 2, epochs: 20, batchSize: 8,
     optimizer: { name: 'sgd', lr: 0.5, momentum: 0 },
@@ -113,9 +113,9 @@ test.serial('balanced class weights follow sklearn and lift the minority class r
     const net = tinyNet();
     // Heavily overlapping blobs, 90% class 0: unweighted training favours class 0.
     const train = blobs(100, 'imbalanced', 0, 0.9);
-    const scaled = new TensorSource(tf.mul(train.xs, 0.15), train.labels);
+    const scaled = new ArraySource(train.values.map((v) => v * 0.15), [4], train.labels);
     await fit(args(net, scaled, scaled, { epochs: 10, optimizer: { name: 'sgd', lr: 0.2, momentum: 0 }, classWeights: weights }));
-    const pred = tf.tidy(() => (net.predict(scaled.xs) as tf.Tensor).argMax(-1).dataSync());
+    const pred = tf.tidy(() => (net.predict(scaled.toTensor()) as tf.Tensor).argMax(-1).dataSync());
     let hit = 0;
     for (let i = 90; i < 100; i++) hit += pred[i] === 1 ? 1 : 0;
     train.dispose();

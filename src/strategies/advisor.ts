@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import { createRng } from '../data/random.ts';
-import { TensorSource } from '../training/batch-source.ts';
+import { ArraySource } from '../training/batch-source.ts';
 import { cachedFeatures, type FeatureOptions } from '../training/features.ts';
 import { fit, evaluate } from '../training/fit.ts';
 import type { StrategyName } from './types.ts';
@@ -65,15 +65,19 @@ function perClass(items: readonly DatasetItem[], n: number): DatasetItem[] {
 }
 
 /** Global-average-pool and standardise features with the training set's channel statistics. */
-function pooled(train: TensorSource, val: TensorSource): [TensorSource, TensorSource] {
+async function pooled(train: ArraySource, val: ArraySource): Promise<[ArraySource, ArraySource]> {
   const [t, v] = tf.tidy(() => {
-    const pt = tf.mean(train.xs, [1, 2]);
-    const pv = tf.mean(val.xs, [1, 2]);
+    const pt = tf.mean(train.toTensor(), [1, 2]);
+    const pv = tf.mean(val.toTensor(), [1, 2]);
     const { mean, variance } = tf.moments(pt, 0);
     const std = tf.add(tf.sqrt(variance), 1e-6);
     return [tf.div(tf.sub(pt, mean), std), tf.div(tf.sub(pv, mean), std)];
   });
-  return [new TensorSource(t!, train.labels), new TensorSource(v!, val.labels)];
+  try {
+    return [await ArraySource.fromTensor(t!, train.labels), await ArraySource.fromTensor(v!, val.labels)];
+  } finally {
+    tf.dispose([t!, v!]);
+  }
 }
 
 /** Validation accuracy of a softmax layer trained on pooled features at `cut` (a linear probe). */
@@ -81,11 +85,9 @@ async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, s
   const n = ADVISOR_THRESHOLDS.probeImagesPerClass;
   const split = { train: perClass(dataset.splits.train, n), validation: perClass(dataset.splits.validation, n) };
   const features = await cachedFeatures(split, { ...o, cut });
-  const [train, val] = pooled(features.train, features.val);
-  features.train.dispose();
-  features.val.dispose();
+  const [train, val] = await pooled(features.train, features.val);
   const classes = dataset.classes.length;
-  const input = tf.input({ shape: [train.xs.shape[1]!] });
+  const input = tf.input({ shape: [...train.sampleShape] });
   const random = createRng(`probe:${seed}:${cut}`);
   const dense = tf.layers.dense({ name: 'predictions', units: classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed }) });
   const probe = tf.model({ inputs: input, outputs: dense.apply(input) as tf.SymbolicTensor });
@@ -97,8 +99,6 @@ async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, s
     return (await evaluate([dense], val, 64, classes)).acc;
   } finally {
     probe.dispose();
-    train.dispose();
-    val.dispose();
   }
 }
 

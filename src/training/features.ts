@@ -1,25 +1,23 @@
-import * as tf from '@tensorflow/tfjs';
 import { extractFeatures, loadFeatures, type ExtractOptions } from '../cache/extract-features.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import { UserError } from '../errors.ts';
-import { TensorSource } from './batch-source.ts';
+import { ArraySource } from './batch-source.ts';
 
 /** Which cached prefix to read, and how extraction runs. */
 export type FeatureOptions = Pick<ExtractOptions, 'weights' | 'cut' | 'inputSize' | 'resize' | 'cache' | 'engine' | 'backend' | 'signal' | 'onProgress'>;
 
 /** Features for training and validation, plus the images that could not be read. */
 export interface CachedFeatures {
-  train: TensorSource;
-  val: TensorSource;
+  train: ArraySource;
+  val: ArraySource;
   /** Items actually used (unreadable images dropped), for the manifest. */
   items: { train: DatasetItem[]; validation: DatasetItem[] };
   unreadable: { path: string; reason: string }[];
 }
 
-async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: number[], augmentation?: AugmentationSpec): Promise<TensorSource> {
+async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: number[], augmentation?: AugmentationSpec): Promise<ArraySource> {
   const parts = await Promise.all(copies.map((copy) => loadFeatures(items, { ...o, copy, augmentation })));
-  const shape = [items.length * copies.length, ...parts[0]!.shape.slice(1)];
   const all = new Float32Array(parts.reduce((n, p) => n + p.features.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -27,7 +25,7 @@ async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: 
     offset += p.features.length;
   }
   const labels = Int32Array.from({ length: items.length * copies.length }, (_, i) => items[i % items.length]!.classIndex);
-  return new TensorSource(tf.tensor(all, shape), labels);
+  return new ArraySource(all, parts[0]!.shape.slice(1), labels);
 }
 
 /**
@@ -40,7 +38,8 @@ export async function cachedFeatures(
   o: FeatureOptions,
   augment?: { spec: AugmentationSpec; copies: number },
 ): Promise<CachedFeatures> {
-  const summary = await extractFeatures([...split.train, ...split.validation], {
+  // Validation images are never augmented: val_loss must measure the images as they are.
+  const summary = await extractFeatures([...split.train, ...split.validation.map((i) => ({ ...i, augment: false }))], {
     ...o,
     augmentCopies: augment?.copies ?? 0,
     augmentation: augment?.spec,

@@ -88,6 +88,20 @@ export async function evaluate(
   return { loss: loss / n, acc: correct / n };
 }
 
+/** Layers whose output depends on `training` (random masks, noise) even though they hold no weights. */
+const TRAINING_DEPENDENT = new Set(['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+
+/**
+ * The leading layers whose output is the same every epoch of a phase: frozen layers, and weightless
+ * deterministic ones (the head's global pooling or flatten). They run once per phase, not per batch.
+ */
+function fixedLead(layers: readonly Layer[], trainable: ReadonlySet<string>): Layer[] {
+  const end = layers.findIndex(
+    (l) => trainable.has(l.name) && (l.weights.length > 0 || TRAINING_DEPENDENT.has(l.getClassName())),
+  );
+  return layers.slice(0, end < 0 ? layers.length : end);
+}
+
 function setTrainable(layers: readonly Layer[], trainable: ReadonlySet<string>): void {
   for (const layer of layers) layer.trainable = trainable.has(layer.name);
 }
@@ -102,13 +116,13 @@ function seedDropout(layers: readonly Layer[], random: Rng | null): void {
 /**
  * Train `trainer` for `epochs` epochs with Keras semantics (weighted categorical cross-entropy,
  * shuffled batches, `loss`/`acc`/`val_loss`/`val_acc` per epoch, callbacks). The leading frozen
- * layers are computed once up front; every step is tidied so no tensor outlives its batch.
+ * (or weightless, deterministic) layers are computed once up front; every step is tidied so no
+ * tensor outlives its batch.
  */
 export async function fit(args: FitArgs): Promise<FitResult> {
   const layers = args.trainer.layers.filter((l) => l.getClassName() !== 'InputLayer');
   setTrainable(layers, args.trainable);
-  const firstTrained = layers.findIndex((l) => args.trainable.has(l.name));
-  const frozenLead = layers.slice(0, Math.max(firstTrained, 0));
+  const frozenLead = fixedLead(layers, args.trainable);
   const rest = layers.slice(frozenLead.length);
   const train = frozenLead.length > 0 ? await precompute(args.train, frozenLead, args.batchSize) : args.train;
   const val = frozenLead.length > 0 ? await precompute(args.val, frozenLead, args.batchSize) : args.val;
