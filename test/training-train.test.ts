@@ -9,7 +9,7 @@ import { createRng } from '../src/data/random.ts';
 import { loadWeights, readKerasFile } from '../src/keras/index.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { imagesToTensor } from '../src/models/preprocess.ts';
-import { buildNetwork } from '../src/training/network.ts';
+import { buildNetwork, disposeNetwork } from '../src/training/network.ts';
 import { loadRun, RUN_FILES, type ModelDescription } from '../src/training/run-dir.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
@@ -48,10 +48,13 @@ test.serial('freeze on random-init VGG16 learns red circles vs blue squares and 
   run.model.dispose();
 });
 
-test.serial('finetune trains block5 on cached block4_pool features after a warm-up', async (t) => {
+test.serial('finetune trains block5 on cached block4_pool features after a warm-up, and train() frees every tensor', async (t) => {
+  const numTensors = tf.memory().numTensors;
   const result = await train(data, { ...base, strategy: 'finetune', epochs: 2, out: join(tmp, 'run-finetune') }, silent);
   t.deepEqual(result.history.map((h) => h.phase), ['warmup', 'finetune']);
   t.is(result.history[1]!.lr, 1e-4);
+  // The trainer shares block5 and the head with the model; both must go for their weights to go.
+  t.is(tf.memory().numTensors, numTensors);
 });
 
 test.serial('kill -9 during training leaves the last best checkpoint loadable', async (t) => {
@@ -72,5 +75,5 @@ test.serial('kill -9 during training leaves the last best checkpoint loadable', 
   const net = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: 2, random: createRng('x') });
   const report = await loadWeights(net.trainer, await readKerasFile(checkpoint));
   t.deepEqual(report.loaded.map((l) => l.layer), ['predictions']);
-  net.model.dispose();
+  disposeNetwork(net);
 });

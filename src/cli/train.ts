@@ -31,7 +31,7 @@ function addTrainFlags(cmd: Command): Command {
     .option('--lr <lr>', 'learning rate (default 1e-3 on features, 1e-4 for retrain)', num)
     .option('--optimizer <name>', 'adam | sgd | rmsprop (default adam)')
     .option('--class-weight <how>', 'none | auto (balanced, for imbalanced classes; default none)')
-    .option('--seed <n>', 'seed of init, split, shuffling, dropout and augmentation (default 0)', num)
+    .option('--seed <n>', 'seed of init, split, shuffling, dropout and augmentation (default 1337)', num)
     .option('--out <dir>', 'run directory (default runs/<date>-<strategy>)')
     .option('--weights <file>', 'VGG16 Keras weights (default models/vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5)')
     .option('--input-size <n>', 'square input side, >= 32 (default 224)', num)

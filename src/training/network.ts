@@ -88,3 +88,12 @@ export async function buildNetwork(o: BuildNetworkOptions): Promise<Network> {
   const trainer = tf.model({ inputs: input, outputs: layers.reduce((x, l) => l.apply(x) as tf.SymbolicTensor, input), name: 'trainer' });
   return { model, trainer, featureShape };
 }
+
+/**
+ * Free a network's weights. The trainer holds a reference to every layer it shares with the model,
+ * so `model.dispose()` alone frees nothing of the suffix and head: dispose the trainer first.
+ */
+export function disposeNetwork(net: Network): void {
+  if (net.trainer !== net.model) net.trainer.dispose();
+  net.model.dispose();
+}

@@ -23,7 +23,7 @@ import { balancedClassWeights } from './class-weights.ts';
 import { cachedFeatures, type FeatureOptions } from './features.ts';
 import { fit } from './fit.ts';
 import { ImageSource } from './image-source.ts';
-import { buildNetwork } from './network.ts';
+import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
 import { RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
@@ -141,11 +141,13 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
   await mkdir(runDir, { recursive: true });
   const classes = dataset.classes;
   const preprocessing: Preprocessing = { ...VGG16_PREPROCESSING, size: [o.inputSize, o.inputSize], resize: o.resize };
-  const data = await trainSources(o, plan, dataset, featureOptions);
   const weights: KerasFile | undefined = weightsPath && plan.init === 'pretrained' ? await readKerasFile(weightsPath) : undefined;
   const random = createRng(`train:${o.seed}`);
+  // Built before feature extraction so weights that do not fit (no top for --head vgg) fail at once.
   const net = await buildNetwork({ plan, inputSize: o.inputSize, classes: classes.length, weights, random });
+  let data: Awaited<ReturnType<typeof trainSources>> | undefined;
   try {
+    data = await trainSources(o, plan, dataset, featureOptions);
     const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing };
     await writeJson(join(runDir, RUN_FILES.config), {
       dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
@@ -160,6 +162,8 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
       unreadable: data.unreadable,
     });
     for (const u of data.unreadable) log(`skipped unreadable ${u.path}: ${u.reason}`);
+    const perImage = data.train.labels.length / Math.max(data.items.train.length, 1);
+    log(`training on ${data.train.labels.length} samples (${data.items.train.length} images${perImage > 1 ? ` x ${perImage} variants: original + augmented copies` : ''}), validating on ${data.val.labels.length}`);
 
     const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(join(runDir, RUN_FILES.checkpoint), modelWeights(trainer)), { minDelta: o.minDelta });
     const history = new HistoryRecorder((h) => writeHistory(runDir, h));
@@ -189,8 +193,8 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
     await writeReport(runDir);
     return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted, advice };
   } finally {
-    data.train.dispose();
-    data.val.dispose();
-    net.model.dispose();
+    data?.train.dispose();
+    data?.val.dispose();
+    disposeNetwork(net);
   }
 }
