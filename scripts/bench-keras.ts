@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,6 +43,7 @@ async function ours(engine: EngineName, weights: string): Promise<Record<string,
   }
 }
 
+const loadAverageAtStart = loadavg()[0];
 const dir = await mkdtemp(join(tmpdir(), 'transferkit-bench-keras-'));
 try {
   const weights = join(dir, 'vgg16_notop.h5');
@@ -51,7 +52,8 @@ try {
   const report = {
     what: `VGG16 conv base (include_top=False), ${SIZE}x${SIZE}, batch ${BATCH}, images/s; same run, same machine`,
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown' },
+    // Other work on the machine skews every figure: the 1-minute load average says how idle it was.
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadAverageAtStart, loadAverageAtEnd: loadavg()[0] },
     results,
   };
   await writeFileAtomic(OUT, `${JSON.stringify(report, null, 2)}\n`);
