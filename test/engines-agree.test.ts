@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../src/errors.ts';
 import type { KerasFile } from '../src/keras/types.ts';
 import { availableEngines, createEngine } from '../src/models/engines/index.ts';
+import { cpuRunImages } from '../src/models/engines/onnx-engine.ts';
 import { noise, randomVgg16 } from './helpers/vgg16-weights.ts';
 
 const weights = randomVgg16();
@@ -64,4 +65,17 @@ test('a cut that is not a VGG16 layer, or weights without the layer, fail with a
   await t.throwsAsync(createEngine({ weights, cut: 'block9_pool', inputSize: 32, engine: 'onnx' }), { instanceOf: UserError, message: /block9_pool/ });
   const partial: KerasFile = { ...weights, layers: weights.layers.filter((l) => l.name !== 'block2_conv1') };
   await t.throwsAsync(createEngine({ weights: partial, cut: 'block3_pool', inputSize: 32, engine: 'onnx' }), { message: /block2_conv1/ });
+});
+
+test.serial('the onnx engine splits a batch over its activation budget into runs and returns every image in order', async (t) => {
+  const size = 224;
+  const engine = await createEngine({ weights, cut: 'block1_pool', inputSize: size, engine: 'onnx' });
+  const n = cpuRunImages(size) * 2 + 1;
+  t.true(n > cpuRunImages(size));
+  const x = images(n, size, 11);
+  const together = await engine.run(x, n);
+  const per = together.length / n;
+  t.is(per, 112 * 112 * 64);
+  for (let i = 0; i < n; i++) t.deepEqual(await engine.run(x.subarray(i * size * size * 3), 1), together.subarray(i * per, (i + 1) * per), `image ${i}`);
+  await engine.dispose();
 });

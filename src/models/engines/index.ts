@@ -31,6 +31,8 @@ export interface CreateEngineOptions {
   backend?: BackendPreference;
   /** onnxruntime intra-op threads. Default: every core. */
   threads?: number;
+  /** onnxruntime: idle intra-op workers spin instead of sleeping (see onnx-engine.ts). Default: false. */
+  spinning?: boolean;
 }
 
 export const ENGINE_DEFAULTS = { cut: 'block5_pool', inputSize: 224, engine: 'auto' } as const satisfies Partial<CreateEngineOptions>;
@@ -82,7 +84,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Prefix
   } finally {
     model.dispose();
   }
-  return createOnnxEngine({ model: bytes, inputSize, outputShape, threads: options.threads });
+  return createOnnxEngine({ model: bytes, inputSize, outputShape, threads: options.threads, spinning: options.spinning });
 }
 
 /** Which engines run here and why not (for `doctor`). */

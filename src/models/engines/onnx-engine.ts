@@ -1,7 +1,15 @@
 /**
- * Runs an ONNX prefix with onnxruntime-node: every core in one intra-op pool, all graph
- * optimisations. onnxruntime-node is imported lazily so a machine where it fails to load can
- * still fall back to tfjs.
+ * Runs an ONNX prefix with onnxruntime-node: one intra-op pool over every core, all graph
+ * optimisations (Conv+Relu fuse into NCHWc kernels; the layout transposes fold into the ends).
+ * onnxruntime-node is imported lazily so a machine where it fails to load can still fall back to tfjs.
+ *
+ * Session settings, from measurements on our 2-core AVX2 machines (see docs/onnx-engine.md):
+ * - Spinning off by default. A VGG conv runs for milliseconds, so a sleeping worker's wake-up
+ *   (microseconds) costs nothing on an idle machine; on a busy one, spinning workers burned ~25 %
+ *   extra CPU per image (0.38 vs 0.31 CPU-s at 224) and slowed everything else down.
+ * - No memory arena, and at most ACTIVATION_BUDGET pixels per session run on the CPU provider:
+ *   per-image CPU time is flat in the batch size (0.31 CPU-s at 1, 2, 4 and 8 images), while the
+ *   activations grow ~50 MB per 224 px image and the arena would keep its peak for the whole run.
  */
 import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -28,6 +36,14 @@ export function onnxProviders(env: NodeJS.ProcessEnv = process.env): string[] {
   return list.length > 0 ? list : ['cpu'];
 }
 
+/** Pixels (images x side²) per CPU session run: two 224 px images, ~100 MB of activations at block1. */
+export const ACTIVATION_BUDGET = 2 * 224 * 224;
+
+/** Images per session run at `inputSize` on the CPU provider (at least one). */
+export function cpuRunImages(inputSize: number): number {
+  return Math.max(1, Math.floor(ACTIVATION_BUDGET / (inputSize * inputSize)));
+}
+
 export interface OnnxEngineOptions {
   /** Serialised ONNX model from `layersModelToOnnx` (input `input`: NHWC images; output `output`). */
   model: Uint8Array;
@@ -35,35 +51,48 @@ export interface OnnxEngineOptions {
   outputShape: readonly number[];
   /** Intra-op threads. Default: every core (`os.availableParallelism()`). */
   threads?: number;
+  /** Let idle intra-op workers spin instead of sleeping (a few % faster on an idle machine only). Default: false. */
+  spinning?: boolean;
 }
 
 export async function createOnnxEngine(options: OnnxEngineOptions): Promise<PrefixEngine> {
   const ort = await loadOnnxRuntime();
   const providers = onnxProviders();
+  const spin = (options.spinning ?? false) ? '1' : '0';
   let session: InferenceSession;
   try {
     session = await ort.InferenceSession.create(options.model, {
       intraOpNumThreads: options.threads ?? availableParallelism(),
       interOpNumThreads: 1,
+      executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      enableCpuMemArena: false,
       executionProviders: providers,
+      // The Node binding flattens this to the config key `session.intra_op.allow_spinning`.
+      extra: { session: { intra_op: { allow_spinning: spin } } },
     });
   } catch (err) {
     throw new UserError(`onnxruntime could not start with providers ${providers.join(',')}: ${(err as Error).message}; unset TRANSFERKIT_ONNX_PROVIDERS or use --engine tfjs`);
   }
   const { inputSize, outputShape } = options;
   const pixels = inputSize * inputSize * 3;
+  const perImage = outputShape.reduce((a, b) => a * b, 1);
+  // A GPU provider wants the whole batch; the CPU gains nothing from more than the budget.
+  const step = providers[0] === 'cpu' ? cpuRunImages(inputSize) : Infinity;
   return {
     name: providers[0] === 'cpu' ? 'onnx' : `onnx-${providers[0]}`,
     engine: 'onnx',
     outputShape,
     async run(batch, n) {
-      const input = new ort.Tensor('float32', batch.subarray(0, n * pixels), [n, inputSize, inputSize, 3]);
-      const result = await session.run({ [ONNX_INPUT]: input });
-      const features = result[ONNX_OUTPUT]!;
-      // Copy out of onnxruntime's buffer: the caller keeps the array after the tensor is released.
-      const out = new Float32Array(features.data as Float32Array);
-      features.dispose();
+      const out = new Float32Array(n * perImage);
+      for (let start = 0; start < n; start += step) {
+        const count = Math.min(step, n - start);
+        const input = new ort.Tensor('float32', batch.subarray(start * pixels, (start + count) * pixels), [count, inputSize, inputSize, 3]);
+        const features = (await session.run({ [ONNX_INPUT]: input }))[ONNX_OUTPUT]!;
+        // Copy out of onnxruntime's buffer: the caller keeps the array after the tensor is released.
+        out.set(features.data as Float32Array, start * perImage);
+        features.dispose();
+      }
       return out;
     },
     async dispose() {
