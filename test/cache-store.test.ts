@@ -112,3 +112,21 @@ test('a second handle on the same directory (as another process opens it) sees c
   await reader.close();
   await writer.close();
 });
+
+test('readInto decodes float32 and float16 entries in place and reports missing or wrong-length keys', async (t) => {
+  const dir = await tempDir(t);
+  const key = (h: string) => featureKey({ fingerprint: 'fp', imageHash: h, variant: ORIGINAL_VARIANT });
+  const full = await FeatureStore.open(dir);
+  const a = features(300, 3);
+  await full.put([{ key: key('a'), features: a }, { key: key('short'), features: features(299, 4) }]);
+  await full.close();
+  const half = await FeatureStore.open(dir, { dtype: 'float16' });
+  const b = features(300, 5);
+  await half.put([{ key: key('b'), features: b }]);
+  const out = new Float32Array(4 * 300).fill(-1);
+  t.deepEqual(half.readInto([key('b'), key('nope'), key('a'), key('short')], out, 300), [1, 3]);
+  t.deepEqual(out.subarray(600, 900), a);
+  t.deepEqual(out.subarray(0, 300), fromFloat16(toFloat16(b)));
+  t.true(out.subarray(300, 600).every((v) => v === -1), 'a missing key leaves its slot untouched');
+  await half.close();
+});

@@ -238,15 +238,15 @@ export async function loadFeatures(items: readonly ExtractItem[], options: LoadF
   try {
     const meta = store.getMeta(fingerprint);
     const hashes = await Promise.all(items.map(itemHash));
-    const found = await store.get(hashes.map((imageHash) => featureKey({ fingerprint, imageHash, variant })));
-    const missing = items.filter((_, i) => !found[i]);
+    const per = meta ? meta.shape.reduce((a, b) => a * b, 1) : 0;
+    // The result is the only copy of the data: entries decode straight into it.
+    const features = new Float32Array(items.length * per);
+    const keys = hashes.map((imageHash) => featureKey({ fingerprint, imageHash, variant }));
+    const missing = (meta ? store.readInto(keys, features, per) : []).map((i) => items[i]!);
     if (!meta || missing.length > 0) {
       const names = missing.slice(0, 3).map((m) => m.path).join(', ');
       throw new UserError(`${missing.length || items.length} of ${items.length} images have no cached features for this prefix (${names || 'none cached'}); run transferkit extract first`);
     }
-    const per = found[0]?.length ?? 0;
-    const features = new Float32Array(items.length * per);
-    found.forEach((f, i) => features.set(f!, i * per));
     return { features, shape: [items.length, ...meta.shape] };
   } finally {
     await store.close();

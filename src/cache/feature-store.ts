@@ -78,14 +78,30 @@ function storedDtype(value: Uint8Array): FeatureDtype | undefined {
   return undefined;
 }
 
+/** Element count from a well-formed value's header. */
+function elementCount(value: Uint8Array): number {
+  return new DataView(value.buffer, value.byteOffset, HEADER).getUint32(4, true);
+}
+
+/** Decode a well-formed value of `dtype` into `out` (exactly its element count long). */
+function decodeInto(value: Uint8Array, dtype: FeatureDtype, out: Float32Array): void {
+  // Copy through byte views: lmdb's buffers are reused and not 4-byte aligned in general.
+  const body = value.subarray(HEADER);
+  if (dtype === 'float32') {
+    new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(body);
+    return;
+  }
+  const halves = new Uint16Array(out.length);
+  new Uint8Array(halves.buffer).set(body);
+  fromFloat16(halves, out);
+}
+
 function decode(value: Uint8Array): Float32Array | undefined {
   const dtype = storedDtype(value);
   if (!dtype) return undefined;
-  const n = (value.length - HEADER) / (dtype === 'float32' ? 4 : 2);
-  // Copy to an aligned buffer: lmdb's buffers are reused and not 4-byte aligned in general.
-  const body = new Uint8Array(value.length - HEADER);
-  body.set(value.subarray(HEADER));
-  return dtype === 'float32' ? new Float32Array(body.buffer, 0, n) : fromFloat16(new Uint16Array(body.buffer, 0, n));
+  const out = new Float32Array(elementCount(value));
+  decodeInto(value, dtype, out);
+  return out;
 }
 
 export class FeatureStore {
@@ -116,6 +132,23 @@ export class FeatureStore {
   async get(keys: readonly string[]): Promise<(Float32Array | undefined)[]> {
     const values = await this.db.getMany(keys as string[]);
     return values.map((v) => (v ? decode(v) : undefined));
+  }
+
+  /**
+   * Decode the features of `keys` straight into `out` (key i at `i * perEntry`) with no array per
+   * entry, so reading N entries costs their bytes once. Returns the indexes of keys that are
+   * missing, malformed, or not `perEntry` long.
+   */
+  readInto(keys: readonly string[], out: Float32Array, perEntry: number): number[] {
+    const missing: number[] = [];
+    keys.forEach((key, i) => {
+      // getBinaryFast's buffer is only valid until the next read: decoded at once.
+      const value = this.db.getBinaryFast(key);
+      const dtype = value ? storedDtype(value) : undefined;
+      if (!value || !dtype || elementCount(value) !== perEntry) missing.push(i);
+      else decodeInto(value, dtype, out.subarray(i * perEntry, (i + 1) * perEntry));
+    });
+    return missing;
   }
 
   /**

@@ -50,7 +50,7 @@ export function toFloat16(values: Float32Array): Uint16Array {
 let table: Float32Array | undefined;
 
 /** Decode half floats into `out` (allocated when not given); a 256 KB table makes it a lookup. */
-export function fromFloat16(halves: Uint16Array, out = new Float32Array(halves.length)): Float32Array {
+export function fromFloat16(halves: Uint16Array, out: Float32Array = new Float32Array(halves.length)): Float32Array {
   if (!table) {
     table = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) table[h] = fromHalfBits(h);
