@@ -1,6 +1,8 @@
 /**
- * Runs extraction batches in N child processes (`--workers N`). Each worker keeps up to two batches
- * queued so it decodes one while computing the other; results stream back as they finish.
+ * Runs extraction batches in N child processes (`--workers N`). A worker may queue a second batch
+ * (decoding it while computing the first) only while every other worker has one: otherwise the
+ * first worker to start would take both batches of a short run and leave the rest idle.
+ * Results stream back as they finish.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +11,8 @@ import type { BatchResult, ExtractContext, FeatureJob } from './jobs.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 const WORKER = fileURLToPath(new URL('./extract-worker.ts', import.meta.url));
+/** Loads dependencies past tsx (saves 250-600 MB per worker; see bin/dependency-hooks.mjs). */
+const DEPENDENCY_HOOKS = new URL('../../bin/register-dependency-hooks.mjs', import.meta.url).href;
 /** Batches queued per worker: one computing, one decoding. */
 const IN_FLIGHT = 2;
 
@@ -20,21 +24,32 @@ export interface PoolHooks {
   signal?: AbortSignal;
 }
 
+/**
+ * Whether worker `me` may queue another batch, given the batches queued per worker (a stopped
+ * worker counts as busy): up to IN_FLIGHT, and a second one only while no other worker is idle.
+ */
+export function mayQueue(inFlight: readonly number[], me: number): boolean {
+  const mine = inFlight[me]!;
+  return mine < IN_FLIGHT && (mine === 0 || inFlight.every((n, i) => i === me || n > 0));
+}
+
 export async function runWorkerPool(batches: Iterator<FeatureJob[]>, ctx: ExtractContext, workers: number, hooks: PoolHooks): Promise<void> {
   let readyCalled: Promise<void> | undefined;
-  const run = (child: ChildProcess) =>
+  // Batches queued per worker; a worker that stopped counts as busy (it takes nothing more).
+  const inFlightOf: number[] = Array.from({ length: workers }, () => 0);
+  const run = (child: ChildProcess, me: number) =>
     new Promise<void>((resolve, reject) => {
-      let inFlight = 0;
       let stopping = false;
       const post = (m: ToWorker) => child.send(m);
       const feed = () => {
-        while (!stopping && inFlight < IN_FLIGHT && !hooks.signal?.aborted) {
+        while (!stopping && !hooks.signal?.aborted && mayQueue(inFlightOf, me)) {
           const next = batches.next();
           if (next.done) break;
-          inFlight++;
+          inFlightOf[me]!++;
           post({ type: 'batch', jobs: next.value });
         }
-        if (inFlight === 0 && !stopping) {
+        if (inFlightOf[me] === 0 && !stopping) {
+          inFlightOf[me] = Infinity;
           stopping = true;
           post({ type: 'stop' });
         }
@@ -44,7 +59,7 @@ export async function runWorkerPool(batches: Iterator<FeatureJob[]>, ctx: Extrac
           readyCalled ??= hooks.onReady(m.engine, m.outputShape);
           readyCalled.then(feed, reject);
         } else if (m.type === 'done') {
-          inFlight--;
+          inFlightOf[me]!--;
           hooks.onResult(m.result);
           feed();
         } else {
@@ -56,10 +71,10 @@ export async function runWorkerPool(batches: Iterator<FeatureJob[]>, ctx: Extrac
       post({ type: 'init', ctx });
     });
   const children = Array.from({ length: workers }, () =>
-    fork(WORKER, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork(WORKER, [], { execArgv: ['--import', import.meta.resolve('tsx'), '--import', DEPENDENCY_HOOKS], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
   try {
-    await Promise.all(children.map(run));
+    await Promise.all(children.map((child, i) => run(child, i)));
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill();
   }
