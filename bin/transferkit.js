@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
+await import('./register-dependency-hooks.mjs');
 await import('../src/cli/main.ts');
