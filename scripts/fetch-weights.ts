@@ -2,18 +2,12 @@
  * `npm run fetch-weights -- [--notop | --top | --all] [--dest DIR] [--base-url URL]`: download the
  * official Keras VGG16 weights and the ImageNet class index into models/ (a thin shell over fetchWeights).
  */
-import { basename } from 'node:path';
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { describeError } from '../src/errors.ts';
 import { MODELS_DIR, fetchWeights, type WeightsSelection } from '../src/models/fetch.ts';
-import type { DownloadEvent } from '../src/util/download.ts';
+import { downloadProgress } from '../src/util/download-progress.ts';
 import { parseOrThrow } from '../src/util/validate.ts';
-
-const MB = 1024 * 1024;
-/** Without a TTY, one progress line per this many ms (logs stay readable). */
-const LINE_INTERVAL_MS = 5_000;
 
 const argsSchema = z.object({
   top: z.boolean().optional(),
@@ -22,57 +16,6 @@ const argsSchema = z.object({
   dest: z.string().min(1).optional(),
   baseUrl: z.url({ protocol: /^https?$/, error: '--base-url must be an http(s) URL' }).optional(),
 });
-
-/** A bar with MB/s and ETA on a terminal; a line every few seconds otherwise. */
-function progressReporter(): (event: DownloadEvent) => void {
-  const tty = process.stderr.isTTY;
-  let bar: cliProgress.SingleBar | undefined;
-  let startedAt = 0;
-  let offset = 0;
-  let lastLine = 0;
-  const rate = (received: number) => (received - offset) / MB / Math.max((Date.now() - startedAt) / 1000, 1e-3);
-  return (event) => {
-    const name = basename(event.path);
-    switch (event.type) {
-      case 'present':
-        console.error(`${name}: already present, md5 ok`);
-        break;
-      case 'replace':
-        console.error(`${name}: present but md5 is ${event.gotMd5}; downloading it again`);
-        break;
-      case 'start':
-        startedAt = Date.now();
-        offset = event.offset;
-        console.error(`${name}: ${event.offset > 0 ? `resuming at ${(event.offset / MB).toFixed(1)} MB from` : 'downloading'} ${event.url}`);
-        if (tty) {
-          bar = new cliProgress.SingleBar(
-            { format: '  [{bar}] {percentage}% {got}/{size} MB {speed} MB/s ETA {eta_formatted}', stream: process.stderr },
-            cliProgress.Presets.shades_classic,
-          );
-          bar.start(event.total, event.offset, { got: (event.offset / MB).toFixed(1), size: (event.total / MB).toFixed(1), speed: '0.0' });
-        }
-        lastLine = Date.now();
-        break;
-      case 'progress':
-        if (bar) {
-          bar.update(event.received, { got: (event.received / MB).toFixed(1), speed: rate(event.received).toFixed(1) });
-        } else if (Date.now() - lastLine >= LINE_INTERVAL_MS) {
-          lastLine = Date.now();
-          const pct = ((100 * event.received) / event.total).toFixed(0);
-          const eta = (event.total - event.received) / MB / Math.max(rate(event.received), 1e-6);
-          console.error(`  ${pct}% ${(event.received / MB).toFixed(1)}/${(event.total / MB).toFixed(1)} MB ${rate(event.received).toFixed(1)} MB/s ETA ${eta.toFixed(0)} s`);
-        }
-        break;
-      case 'verify':
-        bar?.stop();
-        bar = undefined;
-        break;
-      case 'done':
-        console.error(`${name}: md5 ok, saved to ${event.path}`);
-        break;
-    }
-  };
-}
 
 const program = new Command('fetch-weights')
   .description('Download the official Keras VGG16 ImageNet weights and imagenet_class_index.json (resumable, md5-checked)')
@@ -84,7 +27,7 @@ const program = new Command('fetch-weights')
   .action(async (raw: unknown) => {
     const args = parseOrThrow(argsSchema, raw, 'fetch-weights options');
     const which: WeightsSelection = args.all ? 'all' : args.top ? 'top' : 'notop';
-    const fetched = await fetchWeights({ which, dest: args.dest, baseUrl: args.baseUrl, onEvent: progressReporter() });
+    const fetched = await fetchWeights({ which, dest: args.dest, baseUrl: args.baseUrl, onEvent: downloadProgress() });
     console.error(`done: ${fetched.map((f) => `${f.name} (${f.status})`).join(', ')}`);
   });
 

@@ -43,13 +43,18 @@ export const OFFICIAL_FILES = {
 /** Which weight files to fetch: the base only (transfer learning), with the classifier, or both. */
 export type WeightsSelection = 'notop' | 'top' | 'all';
 
-/** The project's `models/` folder, where loaders look for these files by default. */
-export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+/**
+ * Where loaders look for (and fetch puts) these files: env TRANSFERKIT_MODELS_DIR (one folder shared
+ * by several checkouts, like KERAS_HOME), else the project's `models/` folder.
+ */
+export const MODELS_DIR = process.env.TRANSFERKIT_MODELS_DIR || fileURLToPath(new URL('../../models/', import.meta.url));
 
 /** Options for {@link fetchWeights}. */
 export interface FetchWeightsOptions {
-  /** Weight files to fetch; the class index always comes too. Default 'notop'. */
+  /** Weight files to fetch. Default 'notop'. */
   which?: WeightsSelection;
+  /** Fetch the ImageNet class index too (prediction needs it; training does not). Default true. */
+  classIndex?: boolean;
   /** Folder the files land in. Default the project's `models/` ({@link MODELS_DIR}). */
   dest?: string;
   /**
@@ -94,7 +99,8 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<F
   const dest = options.dest ?? MODELS_DIR;
   const baseUrl = options.baseUrl ?? (process.env.TRANSFERKIT_WEIGHTS_BASE_URL || undefined);
   const fetched: FetchedFile[] = [];
-  for (const file of selectOfficialFiles(options.which)) {
+  const files = selectOfficialFiles(options.which).filter((f) => options.classIndex !== false || f !== OFFICIAL_FILES.classIndex);
+  for (const file of files) {
     const remote: RemoteFile = { url: sourceUrl(file, baseUrl), path: join(dest, file.name), md5: file.md5, size: file.size };
     const status = await downloadVerified(remote, options);
     fetched.push({ name: file.name, path: remote.path, status });

@@ -11,12 +11,14 @@ import { scanDataset } from '../data/scan.ts';
 import { UserError } from '../errors.ts';
 import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
+import { MODELS_DIR, OFFICIAL_FILES, fetchWeights } from '../models/fetch.ts';
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
 import { advise, type Advice } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
+import { downloadProgress } from '../util/download-progress.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
@@ -28,10 +30,10 @@ import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } fro
 import { ProgressReporter } from './progress.ts';
 import { RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
 
-/** Where the official Keras files are expected (`npm run fetch-weights` puts them there). */
+/** Where the official Keras files are expected (`npm run fetch-weights` and `train` put them there). */
 export const DEFAULT_WEIGHTS = {
-  notop: 'models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5',
-  top: 'models/vgg16_weights_tf_dim_ordering_tf_kernels.h5',
+  notop: join(MODELS_DIR, OFFICIAL_FILES.notop.name),
+  top: join(MODELS_DIR, OFFICIAL_FILES.top.name),
 } as const;
 
 /** Runtime hooks of `train` (not part of the reproducible config). */
@@ -66,11 +68,18 @@ export async function resolveWeightsPath(o: Pick<ResolvedTrainOptions, 'weights'
   }
   const candidates = o.head === 'vgg' ? [DEFAULT_WEIGHTS.top] : [DEFAULT_WEIGHTS.notop, DEFAULT_WEIGHTS.top];
   for (const c of candidates) if (await exists(c)) return c;
-  const top = o.head === 'vgg' ? ' -- --top' : '';
-  throw new UserError(
-    `no VGG16 weights at ${candidates[0]}; run \`npm run fetch-weights${top}\`, or \`transferkit init-weights ${o.head === 'vgg' ? '' : '--no-top '}--out ${candidates[0]}\` ` +
-      'for random-init weights, or pass --weights FILE.',
-  );
+  // Like Keras's weights='imagenet': the official file is downloaded (md5-checked) on first use.
+  const wanted = candidates[0]!;
+  console.error(`no VGG16 weights in ${MODELS_DIR}; fetching the official ImageNet file (once)`);
+  try {
+    await fetchWeights({ which: o.head === 'vgg' ? 'top' : 'notop', classIndex: false, onEvent: downloadProgress() });
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(
+      `${err.message}. For offline use, \`transferkit init-weights ${o.head === 'vgg' ? '' : '--no-top '}--out ${wanted}\` writes random-init weights, or pass --weights FILE.`,
+    );
+  }
+  return wanted;
 }
 
 /** Versions recorded in config.json, read from the installed package.json files. */

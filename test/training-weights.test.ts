@@ -1,0 +1,45 @@
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { makeShapesDataset } from './training-shapes.ts';
+
+const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
+const NOTOP = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as { port: number };
+  await new Promise((ok) => server.close(ok));
+  return port;
+}
+
+test('train without weights fetches the official file; offline it fails in one line naming both ways out', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'tk-weights-'));
+  await makeShapesDataset(join(root, 'data'), { perClass: 3, val: 2, seed: 1, size: 32 });
+  const models = join(root, 'models');
+  const env = { ...process.env, TRANSFERKIT_MODELS_DIR: models, TRANSFERKIT_WEIGHTS_BASE_URL: `http://127.0.0.1:${await closedPort()}/` };
+  const err = await t.throwsAsync(promisify(execFile)('node', [CLI, 'train', join(root, 'data'), '--strategy', 'freeze', '--out', join(root, 'run')], { env }));
+  const { code, stderr } = err as unknown as { code: number; stderr: string };
+  t.is(code, 1);
+  const last = stderr.trim().split('\n').at(-1) ?? '';
+  t.regex(last, /^transferkit: cannot download http:\/\/127\.0\.0\.1:\d+\/vgg16_weights_tf_dim_ordering_tf_kernels_notop\.h5 /);
+  t.true(last.includes(`init-weights --no-top --out ${join(models, NOTOP)}`), last);
+  t.true(last.includes('--weights FILE'), last);
+  t.false(stderr.includes('    at '), 'no stack trace');
+});
+
+test('weights already in TRANSFERKIT_MODELS_DIR are used without any download', async (t) => {
+  const models = await mkdtemp(join(tmpdir(), 'tk-models-'));
+  process.env.TRANSFERKIT_MODELS_DIR = models;
+  process.env.TRANSFERKIT_WEIGHTS_BASE_URL = `http://127.0.0.1:${await closedPort()}/`;
+  await writeFile(join(models, NOTOP), 'placeholder: resolution only checks presence');
+  const { resolveWeightsPath } = await import('../src/training/train.ts');
+  t.is(await resolveWeightsPath({ weights: undefined, head: 'gap' }), join(models, NOTOP));
+  await t.throwsAsync(resolveWeightsPath({ weights: join(models, 'missing.h5'), head: 'gap' }), { message: /missing\.h5 not found/ });
+});
