@@ -9,6 +9,7 @@ const optionsSchema = z.object({
   json: z.boolean().default(false),
   worst: z.coerce.number().int().min(0).default(10),
   batchSize: z.coerce.number().int().positive().default(16),
+  engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
 });
 
 function formatReport(r: EvaluationReport): string {
@@ -39,11 +40,12 @@ export function register(program: Command): void {
     .argument('[DATA_DIR]', "image folder with one sub-folder per class (default: the run's test/ split, else its validation split)")
     .option('--worst <n>', 'confidently wrong images to list', '10')
     .option('--batch-size <n>', 'images per forward pass', '16')
+    .option('--engine <name>', 'inference engine: auto (onnx when onnxruntime loads) | onnx | tfjs', 'auto')
     .option('--json', 'print evaluation.json instead of text')
     .action(async (runDir: string, dataDir: string | undefined, raw: unknown, cmd: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'evaluate options');
       await initBackendFromCli(cmd);
-      const report = await evaluateRun(runDir, dataDir, { worst: o.worst, batchSize: o.batchSize });
+      const report = await evaluateRun(runDir, dataDir, { worst: o.worst, batchSize: o.batchSize, engine: o.engine });
       console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
     });
 }

@@ -9,6 +9,7 @@ const optionsSchema = z
     top: z.coerce.number().int().positive().default(5),
     json: z.boolean().default(false),
     csv: z.boolean().default(false),
+    engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
   })
   .refine((o) => !(o.json && o.csv), { message: 'choose one of --json and --csv' });
 
@@ -39,7 +40,7 @@ function formatPredictionsText(result: PredictRunResult): string {
 export async function predictRunCommand(runDir: string, inputs: readonly string[], raw: unknown, cmd: Command): Promise<void> {
   const o = parseOrThrow(optionsSchema, raw, 'predict options');
   await initBackendFromCli(cmd);
-  const result = await predictRun(runDir, inputs, { top: o.top });
+  const result = await predictRun(runDir, inputs, { top: o.top, engine: o.engine });
   if (o.json) console.log(JSON.stringify(result, null, 2));
   else if (o.csv) console.log(formatPredictionsCsv(result));
   else {

@@ -11,6 +11,7 @@ const optionsSchema = z.object({
   labels: z.string().optional(),
   top: z.coerce.number().int().positive().default(5),
   json: z.boolean().default(false),
+  engine: z.undefined({ error: '--engine applies to the RUN_DIR form only (predict RUN_DIR IMAGE...)' }),
 });
 
 function formatPredictions(results: readonly ImagePrediction[]): string {
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option('--top <k>', 'classes to show per image', '5')
     .option('--json', 'print JSON instead of text')
     .option('--csv', 'RUN_DIR form: print CSV (image,rank,class,probability,error)')
+    .option('--engine <name>', 'RUN_DIR form: inference engine, auto (onnx when onnxruntime loads) | onnx | tfjs (default auto)')
     .action(async (images: string[], raw: unknown, cmd: Command) => {
       if (await isRunDir(images[0]!)) return predictRunCommand(images[0]!, images.slice(1), raw, cmd);
       const { weights, labels, top, json } = parseOrThrow(optionsSchema, raw, 'predict options');

@@ -6,6 +6,7 @@ import { scanDataset } from '../data/scan.ts';
 import { UserError } from '../errors.ts';
 import { writeConfusionPng } from '../report/confusion.ts';
 import { writeReport } from '../report/html-report.ts';
+import type { EngineChoice } from '../models/engines/index.ts';
 import { inferImages, type UnreadableImage } from './infer.ts';
 import { classificationReport, type ClassScores } from './metrics.ts';
 import { loadRun, RUN_FILES, writeJson, type LoadedRun } from './run-dir.ts';
@@ -76,11 +77,13 @@ export interface EvaluateOptions {
   worst?: number;
   /** Images per forward pass. Default: 16. */
   batchSize?: number;
+  /** Inference engine (see `InferOptions.engine`). Default: auto (onnx when it loads). */
+  engine?: EngineChoice;
   /** tfjs backend. Default: initBackend's choice. */
   backend?: BackendPreference;
 }
 
-const EVALUATE_DEFAULTS = { worst: 10, batchSize: 16 } as const;
+const EVALUATE_DEFAULTS = { worst: 10, batchSize: 16, engine: 'auto' } as const;
 
 /** The part of `manifest.json` evaluation reads. */
 interface Manifest {
@@ -162,10 +165,10 @@ function argmax(row: Float32Array): number {
 export async function evaluateModel(
   run: Pick<LoadedRun, 'model' | 'classes' | 'preprocessing'>,
   items: readonly DatasetItem[],
-  options: Pick<EvaluateOptions, 'worst' | 'batchSize'> = {},
+  options: Pick<EvaluateOptions, 'worst' | 'batchSize' | 'engine'> = {},
 ): Promise<Pick<EvaluationReport, 'classes' | 'accuracy' | 'perClass' | 'macro' | 'weighted' | 'confusion' | 'confidentlyWrong' | 'unreadable'>> {
   const o = { ...EVALUATE_DEFAULTS, ...options };
-  const inferred = await inferImages(run.model, items, run.preprocessing, { batchSize: o.batchSize });
+  const inferred = await inferImages(run.model, items, run.preprocessing, { batchSize: o.batchSize, engine: o.engine });
   if (inferred.items.length === 0) throw new UserError(`none of the ${items.length} images could be read (first: ${inferred.unreadable[0]?.path ?? 'none'}); nothing to evaluate.`);
   const truth = Int32Array.from(inferred.items, (i) => i.classIndex);
   const predicted = Int32Array.from(inferred.probabilities, argmax);

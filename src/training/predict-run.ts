@@ -4,6 +4,7 @@ import { initBackend, type BackendPreference } from '../backend/index.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import { hasImageExtension, isIgnoredEntry } from '../data/formats.ts';
 import { UserError } from '../errors.ts';
+import type { EngineChoice } from '../models/engines/index.ts';
 import { inferImages, type UnreadableImage } from './infer.ts';
 import { loadRun, RUN_FILES, type LoadedRun } from './run-dir.ts';
 
@@ -13,11 +14,13 @@ export interface PredictRunOptions {
   top?: number;
   /** Images per forward pass. Default: 16. */
   batchSize?: number;
+  /** Inference engine (see `InferOptions.engine`). Default: auto (onnx when it loads). */
+  engine?: EngineChoice;
   /** tfjs backend. Default: initBackend's choice. */
   backend?: BackendPreference;
 }
 
-const PREDICT_DEFAULTS = { top: 5, batchSize: 16 } as const;
+const PREDICT_DEFAULTS = { top: 5, batchSize: 16, engine: 'auto' } as const;
 
 /** One class of an image's top-k. */
 export interface ClassProbability {
@@ -85,14 +88,14 @@ function topK(row: Float32Array, classes: readonly string[], k: number): ClassPr
 export async function predictWithRun(
   run: Pick<LoadedRun, 'model' | 'classes' | 'preprocessing'>,
   inputs: readonly string[],
-  options: Pick<PredictRunOptions, 'top' | 'batchSize'> = {},
+  options: Pick<PredictRunOptions, 'top' | 'batchSize' | 'engine'> = {},
 ): Promise<PredictRunResult> {
   const o = { ...PREDICT_DEFAULTS, ...options };
   const { paths, missing } = await expandImageInputs(inputs);
   if (paths.length === 0 && missing.length === 0) throw new UserError(`no image files in ${inputs.join(', ') || '(nothing given)'}; pass image files or folders of images after the run directory.`);
   // Labels are unknown at prediction time; inference only reads the paths.
   const items: DatasetItem[] = paths.map((path) => ({ path, classIndex: 0, className: '' }));
-  const inferred = await inferImages(run.model, items, run.preprocessing, { batchSize: o.batchSize });
+  const inferred = await inferImages(run.model, items, run.preprocessing, { batchSize: o.batchSize, engine: o.engine });
   return {
     predictions: inferred.items.map((item, i) => ({ image: item.path, predictions: topK(inferred.probabilities[i]!, run.classes, o.top) })),
     unreadable: [...missing, ...inferred.unreadable],

@@ -76,15 +76,35 @@ export async function createEngine(options: CreateEngineOptions): Promise<Prefix
     model.dispose();
     throw err;
   }
-  const outputShape = model.outputs[0]!.shape.slice(1) as number[];
-  if (engine === 'tfjs') return createTfjsEngine(model, inputSize, outputShape);
-  let bytes: Uint8Array;
+  if (engine === 'tfjs') return createTfjsEngine(model, inputSize, model.outputs[0]!.shape.slice(1) as number[]);
   try {
-    bytes = layersModelToOnnx(model, { docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}` });
+    return await createOnnxModelEngine(model, { inputSize, docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}`, threads: options.threads, spinning: options.spinning });
   } finally {
     model.dispose();
   }
-  return createOnnxEngine({ model: bytes, inputSize, outputShape, threads: options.threads, spinning: options.spinning });
+}
+
+/** Options of `createOnnxModelEngine`. */
+export interface OnnxModelEngineOptions {
+  /** Square input side in pixels (the model's input is NHWC `inputSize` x `inputSize` x 3). */
+  inputSize: number;
+  /** Description stored in the in-memory ONNX model. Default: the converter's. */
+  docString?: string;
+  /** onnxruntime intra-op threads. Default: every core. */
+  threads?: number;
+  /** onnxruntime: idle intra-op workers spin instead of sleeping. Default: false. */
+  spinning?: boolean;
+}
+
+/**
+ * Any chain-of-layers image model (a VGG16 prefix, or a run's stitched model ending in softmax)
+ * converted in memory and run on onnxruntime. The caller keeps owning `model`: the session holds
+ * its own copy of the weights. Throws UserError for layers the converter cannot express.
+ */
+export async function createOnnxModelEngine(model: tf.LayersModel, options: OnnxModelEngineOptions): Promise<PrefixEngine> {
+  const bytes = layersModelToOnnx(model, { docString: options.docString });
+  const outputShape = model.outputs[0]!.shape.slice(1) as number[];
+  return createOnnxEngine({ model: bytes, inputSize: options.inputSize, outputShape, threads: options.threads, spinning: options.spinning });
 }
 
 /** Which engines run here and why not (for `doctor`). */
