@@ -65,6 +65,8 @@ for (const [strategy, cut] of [['freeze', 'block5_pool'], ['slice', 'block3_pool
     t.is(run.code, 0, run.stderr);
     t.regex(run.stdout, /best epoch/);
     t.regex(run.stderr, /training on 24 samples \(8 images x 3 variants: original \+ augmented copies\), validating on 4/);
+    // Without a TTY, extraction reports progress as lines: 8 training images x 3 variants + 4 validation.
+    t.regex(run.stderr, /^extract: 28\/28 images \(computed 28, reused 0, unreadable 0\)/m);
     const config = JSON.parse(await readFile(join(out, RUN_FILES.config), 'utf8')) as { options: { augmentCopies: number; augment: { horizontalFlip: boolean } } };
     t.is(config.options.augmentCopies, 2);
     t.true(config.options.augment.horizontalFlip);

@@ -36,6 +36,8 @@ export class ExtractProgressReporter {
         );
         this.bar.start(p.total, p.done, payload);
       } else this.bar.update(p.done, payload);
+      // One bar per extraction: train extracts at several cuts (advisor probes, then the strategy's).
+      if (p.done === p.total) this.stop();
       return;
     }
     const now = Date.now();

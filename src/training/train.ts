@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
 import { weightsFileHash } from '../cache/fingerprint.ts';
+import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -136,8 +137,10 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
   if (dataset.splits.validation.length === 0) throw new UserError(`${dataDir}: no validation images; add a validation/ folder or use --val-split.`);
   const needsWeights = !(o.strategy === 'retrain' && o.init === 'scratch');
   const weightsPath = needsWeights ? await resolveWeightsPath(o) : undefined;
+  const extractProgress = new ExtractProgressReporter(process.stderr, !o.quiet && Boolean(process.stderr.isTTY));
   const featureOptions: FeatureOptions = {
     weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
+    onProgress: extractProgress.update,
   };
   let advice: Advice | undefined;
   if (o.strategy === 'auto') {
