@@ -1,11 +1,17 @@
 import test from 'ava';
+import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
 import { UserError } from '../src/errors.ts';
 import { decodePredictions, loadClassIndex } from '../src/models/imagenet.ts';
+import { initWeights } from '../src/models/init-weights.ts';
+
+const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
 
 test.before(async () => {
   await initBackend();
@@ -52,4 +58,19 @@ test('a class index that does not fit, or is missing or malformed, is a UserErro
   const gap = join(dir, 'gap.json');
   await writeFile(gap, JSON.stringify({ '0': ['a', 'b'], '2': ['c', 'd'] }));
   t.throws(() => loadClassIndex(gap), { instanceOf: UserError, message: /no key "1"/ });
+});
+
+test('the predict CLI parses the ImageNet form and refuses no-top weights in one line', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tk-predict-cli-'));
+  const weights = join(dir, 'notop.h5');
+  await initWeights(weights, { includeTop: false });
+  const image = join(dir, 'red.png');
+  await sharp({ create: { width: 40, height: 30, channels: 3, background: '#cc3333' } }).png().toFile(image);
+  const labels = await classIndexFile(1000);
+  const err = await t.throwsAsync(promisify(execFile)('node', [CLI, 'predict', '--weights', weights, '--labels', labels, image]));
+  const { code, stderr } = err as unknown as { code: number; stderr: string };
+  t.is(code, 1);
+  t.is(stderr.trim(), `transferkit: ${weights} holds no classifier layers (fc1, fc2, predictions); predict needs VGG16 weights with the top, not a "notop" file.`);
+  const engine = await t.throwsAsync(promisify(execFile)('node', [CLI, 'predict', '--weights', weights, '--engine', 'onnx', image]));
+  t.regex((engine as unknown as { stderr: string }).stderr, /--engine applies to the RUN_DIR form only/);
 });

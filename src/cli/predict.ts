@@ -11,7 +11,7 @@ const optionsSchema = z.object({
   labels: z.string().optional(),
   top: z.coerce.number().int().positive().default(5),
   json: z.boolean().default(false),
-  engine: z.undefined({ error: '--engine applies to the RUN_DIR form only (predict RUN_DIR IMAGE...)' }),
+  engine: z.undefined({ error: '--engine applies to the RUN_DIR form only (predict RUN_DIR IMAGE...)' }).optional(),
 });
 
 function formatPredictions(results: readonly ImagePrediction[]): string {
