@@ -4,7 +4,7 @@ import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
 import { addScanFlags, parseScanFlags } from '../data/scan-flags.ts';
 import { scanDataset } from '../data/scan.ts';
-import { UserError } from '../errors.ts';
+import { parseOrThrow } from '../util/validate.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 
 const previewFlags = z.object({
@@ -25,16 +25,12 @@ export function register(program: Command): void {
     .option('--variants <count>', 'augmented variants per image', '4')
     .option('--tile <pixels>', 'tile size', '160');
   addAugmentFlags(addScanFlags(cmd)).action(async (dataDir: string, flags: Record<string, unknown>) => {
-    const parsed = previewFlags.safeParse(flags);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new UserError(`--${String(issue.path[0])}: ${issue.message}`);
-    }
+    const preview = parseOrThrow(previewFlags, flags, 'augment-preview options', { asFlags: true });
     const scan = parseScanFlags(flags);
     const augment = parseAugmentFlags({ ...flags, augment: flags.augment ?? 'standard' });
     const dataset = await scanDataset(dataDir, { ...scan, hash: true });
-    const png = await renderAugmentPreview(dataset, augment, { ...parsed.data, seed: scan.seed });
-    await writeFileAtomic(parsed.data.out, png);
-    console.log(`wrote ${parsed.data.out}`);
+    const png = await renderAugmentPreview(dataset, augment, { ...preview, seed: scan.seed });
+    await writeFileAtomic(preview.out, png);
+    console.log(`wrote ${preview.out}`);
   });
 }

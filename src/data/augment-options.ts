@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { parseOrThrow } from '../util/validate.ts';
 
 /** How pixels sampled from outside the image are filled (Keras `fill_mode`). */
 export type FillMode = 'constant' | 'nearest' | 'reflect' | 'wrap';
@@ -120,12 +120,7 @@ export type AugmentInput = z.input<typeof augmentInputSchema>;
 
 /** Validate user input (preset + overrides) once, at the edge; throws UserError naming the bad field. */
 export function parseAugmentOptions(input: unknown): AugmentOptions {
-  const parsed = augmentInputSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`augmentation option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  const { preset, ...overrides } = parsed.data;
+  const { preset, ...overrides } = parseOrThrow(augmentInputSchema, input ?? {}, 'augmentation options');
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<AugmentOptions>;
   return { ...AUGMENT_PRESETS[preset ?? 'none'], ...defined };
 }

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { parseOrThrow } from '../util/validate.ts';
 import type { ScanOptions } from './scan.ts';
 
 /** Add the dataset-split flags (`--val-split`, `--seed`) shared by every command that reads a data folder. */
@@ -18,11 +18,5 @@ const scanFlagsSchema = z.object({
 
 /** Parse the flags `addScanFlags` added; throws UserError naming the bad flag. */
 export function parseScanFlags(flags: Record<string, unknown>): ScanOptions & { seed: number } {
-  const parsed = scanFlagsSchema.safeParse(flags);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const flag = issue.path[0] === 'valSplit' ? '--val-split' : '--seed';
-    throw new UserError(`${flag}: ${issue.message} (got ${String(flags[String(issue.path[0])])})`);
-  }
-  return parsed.data;
+  return parseOrThrow(scanFlagsSchema, flags, 'scan options', { asFlags: true });
 }

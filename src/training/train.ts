@@ -62,7 +62,10 @@ export interface TrainResult {
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
 /** The weights file to use: `--weights`, else the official file in models/ (with-top for the vgg head). */
-export async function resolveWeightsPath(o: Pick<ResolvedTrainOptions, 'weights' | 'head'>): Promise<string> {
+export async function resolveWeightsPath(
+  o: Pick<ResolvedTrainOptions, 'weights' | 'head'>,
+  log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): Promise<string> {
   if (o.weights) {
     if (!(await exists(o.weights))) throw new UserError(`weights file ${o.weights} not found; pass an existing Keras HDF5 file with --weights.`);
     return o.weights;
@@ -71,7 +74,7 @@ export async function resolveWeightsPath(o: Pick<ResolvedTrainOptions, 'weights'
   for (const c of candidates) if (await exists(c)) return c;
   // Like Keras's weights='imagenet': the official file is downloaded (md5-checked) on first use.
   const wanted = candidates[0]!;
-  console.error(`no VGG16 weights in ${MODELS_DIR}; fetching the official ImageNet file (once)`);
+  log(`no VGG16 weights in ${MODELS_DIR}; fetching the official ImageNet file (once)`);
   try {
     await fetchWeights({ which: o.head === 'vgg' ? 'top' : 'notop', classIndex: false, onEvent: downloadProgress() });
   } catch (err) {
@@ -136,7 +139,7 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
   const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
   if (dataset.splits.validation.length === 0) throw new UserError(`${dataDir}: no validation images; add a validation/ folder or use --val-split.`);
   const needsWeights = !(o.strategy === 'retrain' && o.init === 'scratch');
-  const weightsPath = needsWeights ? await resolveWeightsPath(o) : undefined;
+  const weightsPath = needsWeights ? await resolveWeightsPath(o, log) : undefined;
   const extractProgress = new ExtractProgressReporter(process.stderr, !o.quiet && Boolean(process.stderr.isTTY));
   const featureOptions: FeatureOptions = {
     weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
