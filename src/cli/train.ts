@@ -5,45 +5,54 @@ import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { UserError } from '../errors.ts';
 import { train } from '../training/train.ts';
 import { trainOptionsSchema, type TrainOptions } from '../training/options.ts';
+import type { z } from 'zod';
 
 const num = (v: string): number => Number(v);
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+type DefaultedOption = { [K in keyof typeof trainOptionsSchema.shape]: (typeof trainOptionsSchema.shape)[K] extends z.ZodDefault ? K : never }[keyof typeof trainOptionsSchema.shape];
+
+/** " (default X)" for help text, read from options.ts so the help never disagrees with the schema. */
+function defaultNote(option: DefaultedOption): string {
+  const value = trainOptionsSchema.shape[option].def.defaultValue as unknown;
+  return ` (default ${Array.isArray(value) ? value.join(',') : String(value)})`;
+}
 
 /** Flags named like their option (commander camel-cases them); defaults live in options.ts, not here. */
 function addTrainFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('--strategy <name>', 'freeze | slice | finetune | retrain | auto (default auto: the advisor measures the data)'))
-    .option('--slice-at <layer>', 'slice: last kept layer, block3_pool | block4_pool (default block4_pool)')
-    .option('--unfreeze-from <layer>', 'finetune: first layer that trains after the warm-up (default block5_conv1)')
+    .option('--slice-at <layer>', `slice: last kept layer, block3_pool | block4_pool${defaultNote('sliceAt')}`)
+    .option('--unfreeze-from <layer>', `finetune: first layer that trains after the warm-up${defaultNote('unfreezeFrom')}`)
     .option('--warmup-epochs <n>', 'finetune: head warm-up epochs (default half of --epochs)', num)
-    .option('--finetune-optimizer <name>', 'finetune: optimizer after the warm-up (default sgd)')
-    .option('--finetune-lr <lr>', 'finetune: learning rate after the warm-up (default 1e-4)', num)
-    .option('--momentum <m>', 'SGD momentum (default 0.9)', num)
-    .option('--init <how>', 'retrain: pretrained | scratch (default pretrained)')
-    .option('--head <kind>', 'gap | flatten | vgg (default gap)')
-    .option('--dense <units>', 'hidden Dense units of the head, 0 = none (default 256)', num)
-    .option('--dropout <rate>', 'dropout before predictions (default 0.5)', num)
+    .option('--finetune-optimizer <name>', `finetune: optimizer after the warm-up${defaultNote('finetuneOptimizer')}`)
+    .option('--finetune-lr <lr>', `finetune: learning rate after the warm-up${defaultNote('finetuneLr')}`, num)
+    .option('--momentum <m>', `SGD momentum${defaultNote('momentum')}`, num)
+    .option('--init <how>', `retrain: pretrained | scratch${defaultNote('init')}`)
+    .option('--head <kind>', `gap | flatten | vgg${defaultNote('head')}`)
+    .option('--dense <units>', `hidden Dense units of the head, 0 = none${defaultNote('dense')}`, num)
+    .option('--dropout <rate>', `dropout before predictions${defaultNote('dropout')}`, num)
     .option('--batchnorm', 'BatchNormalization after the hidden Dense')
-    .option('--vgg-train <layers>', 'vgg head: which of fc1,fc2,predictions train (default fc2,predictions)', list)
-    .option('--vgg-dropout <rate>', 'vgg head: dropout between fc1/fc2/predictions (default 0.5)', num)
-    .option('--epochs <n>', 'epochs in total (default 10)', num)
-    .option('--batch-size <n>', 'batch size (default 32)', num)
+    .option('--vgg-train <layers>', `vgg head: which of fc1,fc2,predictions train${defaultNote('vggTrain')}`, list)
+    .option('--vgg-dropout <rate>', `vgg head: dropout between fc1/fc2/predictions${defaultNote('vggDropout')}`, num)
+    .option('--epochs <n>', `epochs in total${defaultNote('epochs')}`, num)
+    .option('--batch-size <n>', `batch size${defaultNote('batchSize')}`, num)
     .option('--lr <lr>', 'learning rate (default 1e-3 on features, 1e-4 for retrain)', num)
-    .option('--optimizer <name>', 'adam | sgd | rmsprop (default adam)')
+    .option('--optimizer <name>', `adam | sgd | rmsprop${defaultNote('optimizer')}`)
     .option('--class-weight <how>', 'none | auto (balanced, for imbalanced classes; default none)')
-    .option('--seed <n>', 'seed of init, split, shuffling, dropout and augmentation (default 1337)', num)
+    .option('--seed <n>', `seed of init, split, shuffling, dropout and augmentation${defaultNote('seed')}`, num)
     .option('--out <dir>', 'run directory (default runs/<date>-<strategy>)')
     .option('--weights <file>', 'VGG16 Keras weights (default models/vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5)')
-    .option('--input-size <n>', 'square input side, >= 32 (default 224)', num)
-    .option('--resize <mode>', 'squash | crop | pad (default squash)')
-    .option('--val-split <fraction>', 'validation fraction when DATA_DIR has no validation/ folder (default 0.2)', num)
-    .option('--patience <n>', 'early stopping patience on val_loss, 0 = off (default 5)', num)
-    .option('--reduce-lr-patience <n>', 'reduce LR after n epochs without improvement, 0 = off (default 3)', num)
-    .option('--reduce-lr-factor <f>', 'LR reduction factor (default 0.2)', num)
-    .option('--min-delta <d>', 'smallest val_loss change counted as improvement (default 0)', num)
-    .option('--augment-copies <n>', 'augmented copies cached per training image for feature strategies (default 1)', num)
-    .option('--cache <dir>', 'feature cache directory (default .cache/features)')
-    .option('--engine <name>', 'feature extraction engine: auto | onnx | tfjs (default auto)')
+    .option('--input-size <n>', `square input side, >= 32${defaultNote('inputSize')}`, num)
+    .option('--resize <mode>', `squash | crop | pad${defaultNote('resize')}`)
+    .option('--val-split <fraction>', `validation fraction when DATA_DIR has no validation/ folder${defaultNote('valSplit')}`, num)
+    .option('--patience <n>', `early stopping patience on val_loss, 0 = off${defaultNote('patience')}`, num)
+    .option('--reduce-lr-patience <n>', `reduce LR after n epochs without improvement, 0 = off${defaultNote('reduceLrPatience')}`, num)
+    .option('--reduce-lr-factor <f>', `LR reduction factor${defaultNote('reduceLrFactor')}`, num)
+    .option('--min-delta <d>', `smallest val_loss change counted as improvement${defaultNote('minDelta')}`, num)
+    .option('--augment-copies <n>', `augmented copies cached per training image for feature strategies${defaultNote('augmentCopies')}`, num)
+    .option('--cache <dir>', `feature cache directory${defaultNote('cache')}`)
+    .option('--engine <name>', `feature extraction engine: auto | onnx | tfjs${defaultNote('engine')}`)
     .option('--quiet', 'one line per epoch instead of a progress bar')
     .option('--config <file>', 'JSON file with any of these options (camelCase keys); flags override it');
 }
