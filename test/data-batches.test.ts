@@ -20,7 +20,7 @@ for (let i = 0; i < 11; i++) {
   items.push({ path, classIndex: i % 2, className });
 }
 
-test('batches keep item order, labels and pixels; preprocessing applied; no tensors leak', async (t) => {
+test.serial('batches keep item order, labels and pixels; preprocessing applied; no tensors leak', async (t) => {
   const before = tf.memory().numTensors;
   for (let round = 0; round < 2; round++) {
     const seen: number[] = [];
@@ -42,7 +42,7 @@ test('batches keep item order, labels and pixels; preprocessing applied; no tens
   t.is(tf.memory().numTensors, before);
 });
 
-test('shuffle is seeded per epoch; augmentation is reproducible; index labels', async (t) => {
+test.serial('shuffle is seeded per epoch; augmentation is reproducible; index labels', async (t) => {
   const order = async (epoch: number): Promise<string[]> => {
     const paths: string[] = [];
     for await (const b of streamBatches(items, { numClasses: 2, batchSize: 5, width: 8, height: 8, shuffle: true, seed: 1, epoch, labels: 'index' })) {
@@ -65,7 +65,7 @@ test('shuffle is seeded per epoch; augmentation is reproducible; index labels', 
   t.deepEqual(await pixels(), await pixels());
 });
 
-test('an unreadable file: rethrown by default, skipped through onUnreadable', async (t) => {
+test.serial('an unreadable file: rethrown by default, skipped through onUnreadable', async (t) => {
   const broken = join(dir, 'broken.png');
   await writeFile(broken, 'nope');
   const withBroken = [...items.slice(0, 3), { path: broken, classIndex: 0, className: 'even' }, ...items.slice(3)];

@@ -52,7 +52,7 @@ test.serial('the tfjs engine leaks no tensors across runs and frees its weights 
   t.true(tf.memory().numTensors < before);
 });
 
-test('features are NHWC at the cut: block1_pool output shape and auto picks onnx here', async (t) => {
+test.serial('features are NHWC at the cut: block1_pool output shape and auto picks onnx here', async (t) => {
   const engine = await createEngine({ weights, cut: 'block1_pool', inputSize: 36 });
   t.deepEqual([...engine.outputShape], [18, 18, 64]);
   t.is(engine.engine, 'onnx');
@@ -61,7 +61,7 @@ test('features are NHWC at the cut: block1_pool output shape and auto picks onnx
   t.deepEqual(engines.map((e) => [e.engine, e.available]), [['onnx', true], ['tfjs', true]]);
 });
 
-test('a cut that is not a VGG16 layer, or weights without the layer, fail with a UserError naming it', async (t) => {
+test.serial('a cut that is not a VGG16 layer, or weights without the layer, fail with a UserError naming it', async (t) => {
   await t.throwsAsync(createEngine({ weights, cut: 'block9_pool', inputSize: 32, engine: 'onnx' }), { instanceOf: UserError, message: /block9_pool/ });
   const partial: KerasFile = { ...weights, layers: weights.layers.filter((l) => l.name !== 'block2_conv1') };
   await t.throwsAsync(createEngine({ weights: partial, cut: 'block3_pool', inputSize: 32, engine: 'onnx' }), { message: /block2_conv1/ });

@@ -39,7 +39,7 @@ async function savedNet(): Promise<{ model: tf.Sequential; path: string }> {
   return { model, path };
 }
 
-test('modelWeights lists every layer in Keras order with Keras weight names', (t) => {
+test.serial('modelWeights lists every layer in Keras order with Keras weight names', (t) => {
   const model = net();
   const weights = modelWeights(model);
   t.deepEqual(
@@ -55,7 +55,7 @@ test('modelWeights lists every layer in Keras order with Keras weight names', (t
   model.dispose();
 });
 
-test('by position: weights land in a differently named model of the same architecture; predictions match', async (t) => {
+test.serial('by position: weights land in a differently named model of the same architecture; predictions match', async (t) => {
   const { model, path } = await savedNet();
   const target = net({ prefix: 'other_' });
   const report = await loadWeights(target, path);
@@ -70,7 +70,7 @@ test('by position: weights land in a differently named model of the same archite
   target.dispose();
 });
 
-test('by position: different counts of weighted layers is an error naming both counts and the file', async (t) => {
+test.serial('by position: different counts of weighted layers is an error naming both counts and the file', async (t) => {
   const { model, path } = await savedNet();
   const target = net({ extraDense: true });
   const err = await t.throwsAsync(loadWeights(target, path), { instanceOf: UserError });
@@ -80,7 +80,7 @@ test('by position: different counts of weighted layers is an error naming both c
   target.dispose();
 });
 
-test('shape mismatch names the file, the layer, the expected and found shapes; the model is left unchanged', async (t) => {
+test.serial('shape mismatch names the file, the layer, the expected and found shapes; the model is left unchanged', async (t) => {
   const { model, path } = await savedNet();
   const target = net({ filters: 4 });
   const before = target.layers.map(layerValues);
@@ -93,7 +93,7 @@ test('shape mismatch names the file, the layer, the expected and found shapes; t
   target.dispose();
 });
 
-test('byName: matching layers load, file layers absent from the model are reported, others untouched', async (t) => {
+test.serial('byName: matching layers load, file layers absent from the model are reported, others untouched', async (t) => {
   const { model, path } = await savedNet();
   const target = tf.sequential({
     layers: [
@@ -112,7 +112,7 @@ test('byName: matching layers load, file layers absent from the model are report
   target.dispose();
 });
 
-test('byName + skipMismatch: layers with other shapes are skipped and reported, the rest load', async (t) => {
+test.serial('byName + skipMismatch: layers with other shapes are skipped and reported, the rest load', async (t) => {
   const { model, path } = await savedNet();
   const target = net({ units: 5 });
   const fcBefore = layerValues(target.getLayer('fc'));
@@ -128,7 +128,7 @@ test('byName + skipMismatch: layers with other shapes are skipped and reported, 
   target.dispose();
 });
 
-test('skipMismatch without byName is refused, as in Keras', async (t) => {
+test.serial('skipMismatch without byName is refused, as in Keras', async (t) => {
   const { model, path } = await savedNet();
   await t.throwsAsync(loadWeights(model, path, { skipMismatch: true }), { instanceOf: UserError, message: /only .* with byName/ });
   model.dispose();
@@ -145,7 +145,7 @@ function nestedNet(prefix = ''): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out });
 }
 
-test('a nested model is saved as one layer (Keras 2 save_weights) and loads back by position', async (t) => {
+test.serial('a nested model is saved as one layer (Keras 2 save_weights) and loads back by position', async (t) => {
   const model = nestedNet();
   const weights = modelWeights(model);
   const inner = weights.find((l) => l.name === 'inner')!;
@@ -160,7 +160,7 @@ test('a nested model is saved as one layer (Keras 2 save_weights) and loads back
   target.dispose();
 });
 
-test('a Keras 3 weights file (class-based paths) loads into the layers of a nested model', async (t) => {
+test.serial('a Keras 3 weights file (class-based paths) loads into the layers of a nested model', async (t) => {
   const path = tmp('k3.weights.h5');
   const tensors = {
     d1: [values(12, 1), values(3, 2)],
@@ -204,7 +204,7 @@ function theanoKernel(kernel: Float32Array, [kh, kw, cin, cout]: number[]): Floa
   return out;
 }
 
-test('Keras 1 theano conv kernels are transposed and flipped as Keras 2 does', async (t) => {
+test.serial('Keras 1 theano conv kernels are transposed and flipped as Keras 2 does', async (t) => {
   const model = net();
   const saved = modelWeights(model);
   const conv = saved[0]!;
@@ -230,7 +230,7 @@ test('Keras 1 theano conv kernels are transposed and flipped as Keras 2 does', a
   target.dispose();
 });
 
-test('Keras 2 theano file: channels-last kernels are only flipped; a Dense after Flatten is refused', async (t) => {
+test.serial('Keras 2 theano file: channels-last kernels are only flipped; a Dense after Flatten is refused', async (t) => {
   const model = net();
   const saved = modelWeights(model);
   const kernel = saved[0]!.weights[0]!;

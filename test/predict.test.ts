@@ -30,7 +30,7 @@ async function noiseImages(dir: string, n: number): Promise<string[]> {
   return paths;
 }
 
-test('classifying 10 images in batches matches one forward pass and leaves tf.memory unchanged', async (t) => {
+test.serial('classifying 10 images in batches matches one forward pass and leaves tf.memory unchanged', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tk-predict-'));
   const paths = await noiseImages(dir, 10);
   const model = buildVgg16({ includeTop: false, inputShape: [32, 32, 3], pooling: 'avg' });
@@ -55,7 +55,7 @@ test('classifying 10 images in batches matches one forward pass and leaves tf.me
   model.dispose();
 });
 
-test('an unreadable image among many is a UserError naming it, with no tensors left behind', async (t) => {
+test.serial('an unreadable image among many is a UserError naming it, with no tensors left behind', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tk-predict-'));
   const paths = await noiseImages(dir, 3);
   const broken = join(dir, 'broken.jpg');

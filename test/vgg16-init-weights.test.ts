@@ -19,12 +19,12 @@ test.before(async () => {
   await initBackend();
 });
 
-test('glorotLimit uses Keras fans: receptive field times channels for conv kernels', (t) => {
+test.serial('glorotLimit uses Keras fans: receptive field times channels for conv kernels', (t) => {
   t.is(glorotLimit([3, 3, 3, 64]), Math.sqrt(6 / (9 * 3 + 9 * 64)));
   t.is(glorotLimit([25088, 4096]), Math.sqrt(6 / (25088 + 4096)));
 });
 
-test('no-top weights: Keras layer order, glorot-uniform kernels within limits, zero biases', (t) => {
+test.serial('no-top weights: Keras layer order, glorot-uniform kernels within limits, zero biases', (t) => {
   const layers = vgg16InitialWeights({ includeTop: false, seed: 3 });
   t.deepEqual(layers.map((l) => l.name), ['input_1', ...VGG16_LAYER_NAMES]);
   t.deepEqual(layers.find((l) => l.name === 'block1_pool')?.weights, []);
@@ -55,7 +55,7 @@ test('no-top weights: Keras layer order, glorot-uniform kernels within limits, z
   t.deepEqual(layers.find((l) => l.name === 'block3_conv1')?.weights[0]?.shape, [3, 3, 128, 256]);
 });
 
-test('the same seed gives identical weights; another seed different ones', (t) => {
+test.serial('the same seed gives identical weights; another seed different ones', (t) => {
   const a = vgg16InitialWeights({ includeTop: false, seed: 7 });
   const b = vgg16InitialWeights({ includeTop: false, seed: 7 });
   const c = vgg16InitialWeights({ includeTop: false, seed: 8 });
@@ -65,7 +65,7 @@ test('the same seed gives identical weights; another seed different ones', (t) =
   t.notDeepEqual(kernel(a, 1).subarray(0, 100), kernel(a, 2).subarray(0, 100));
 });
 
-test('init-weights -> load -> write -> load gives identical tensors (no top)', async (t) => {
+test.serial('init-weights -> load -> write -> load gives identical tensors (no top)', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tk-init-'));
   const first = join(dir, 'init.h5');
   const second = join(dir, 'resaved.h5');
@@ -87,7 +87,7 @@ test('init-weights -> load -> write -> load gives identical tensors (no top)', a
   t.is(tf.memory().numTensors, 0);
 });
 
-test('CLI init-weights --no-top --seed writes the same file for the same seed', async (t) => {
+test.serial('CLI init-weights --no-top --seed writes the same file for the same seed', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tk-init-'));
   const run = (out: string, seed: string) => promisify(execFile)('node', [cli, 'init-weights', '--out', out, '--no-top', '--seed', seed]);
   const { stdout } = await run(join(dir, 'a.h5'), '5');

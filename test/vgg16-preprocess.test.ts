@@ -21,7 +21,7 @@ function close(t: import('ava').ExecutionContext, got: ArrayLike<number>, want: 
   for (let i = 0; i < want.length; i++) t.true(Math.abs(got[i]! - want[i]!) < 1e-4, `index ${i}: ${got[i]} vs ${want[i]}`);
 }
 
-test('preprocessInput flips RGB to BGR and subtracts the ImageNet BGR means (single image and batch)', (t) => {
+test.serial('preprocessInput flips RGB to BGR and subtracts the ImageNet BGR means (single image and batch)', (t) => {
   const single = tf.tensor3d([...PIXEL, 0, 0, 0, 255, 255, 255], [1, 3, 3]);
   const out = preprocessInput(single);
   t.deepEqual(out.shape, [1, 3, 3]);
@@ -35,13 +35,13 @@ test('preprocessInput flips RGB to BGR and subtracts the ImageNet BGR means (sin
   tf.dispose([single, out, batch, outBatch, ints]);
 });
 
-test('preprocessInput rejects tensors without 3 channels last', (t) => {
+test.serial('preprocessInput rejects tensors without 3 channels last', (t) => {
   const x = tf.zeros([2, 2, 4]);
   t.throws(() => preprocessInput(x), { instanceOf: UserError, message: /3 RGB channels last, got shape \[2, 2, 4\]/ });
   x.dispose();
 });
 
-test('imageToTensor squashes a file to 224x224 and preprocesses it; no tensors leak', async (t) => {
+test.serial('imageToTensor squashes a file to 224x224 and preprocesses it; no tensors leak', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tk-pre-'));
   const file = join(dir, 'solid.png');
   await sharp({ create: { width: 300, height: 120, channels: 3, background: { r: 200, g: 100, b: 50 } } }).png().toFile(file);
@@ -60,7 +60,7 @@ test('imageToTensor squashes a file to 224x224 and preprocesses it; no tensors l
   t.is(tf.memory().numTensors, before);
 });
 
-test('an unreadable image is a UserError naming the file', async (t) => {
+test.serial('an unreadable image is a UserError naming the file', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tk-pre-'));
   const file = join(dir, 'notes.jpg');
   await writeFile(file, 'this is not an image');

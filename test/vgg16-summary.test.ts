@@ -14,7 +14,7 @@ test.before(async () => {
   await initBackend();
 });
 
-test('summarizeModel reports Keras shapes and counts, frozen layers as non-trainable', (t) => {
+test.serial('summarizeModel reports Keras shapes and counts, frozen layers as non-trainable', (t) => {
   const model = buildVgg16({ includeTop: false, inputShape: [64, 64, 3], pooling: 'max' });
   for (const name of ['block1_conv1', 'block1_conv2']) model.getLayer(name).trainable = false;
   const summary = summarizeModel(model);
@@ -35,13 +35,13 @@ test('summarizeModel reports Keras shapes and counts, frozen layers as non-train
   t.is(tf.memory().numTensors, 0);
 });
 
-test('CLI summary prints the with-top totals', async (t) => {
+test.serial('CLI summary prints the with-top totals', async (t) => {
   const { stdout } = await run('summary');
   t.regex(stdout, /predictions \(Dense\) +\(None, 1000\) +4097000\n/);
   t.regex(stdout, /Total params: 138,357,544\nTrainable params: 138,357,544\nNon-trainable params: 0\n/);
 });
 
-test('CLI summary --no-top --input-size 150 shows block5_pool (None, 4, 4, 512)', async (t) => {
+test.serial('CLI summary --no-top --input-size 150 shows block5_pool (None, 4, 4, 512)', async (t) => {
   const { stdout } = await run('summary', '--no-top', '--input-size', '150');
   t.regex(stdout, /block5_pool \(MaxPooling2D\) +\(None, 4, 4, 512\) +0\n/);
   t.regex(stdout, /Total params: 14,714,688\n/);
@@ -49,7 +49,7 @@ test('CLI summary --no-top --input-size 150 shows block5_pool (None, 4, 4, 512)'
   t.regex(pooled.stdout, /global_average_pooling2d \(GlobalAveragePooling2D\) +\(None, 512\)/);
 });
 
-test('CLI summary with a bad option is one line on stderr and exit code 1', async (t) => {
+test.serial('CLI summary with a bad option is one line on stderr and exit code 1', async (t) => {
   for (const args of [['--input-size', '150'], ['--no-top', '--input-size', 'big'], ['--no-top', '--pooling', 'mean']]) {
     const err = await t.throwsAsync(run('summary', ...args));
     const { code, stderr } = err as unknown as { code: number; stderr: string };

@@ -12,14 +12,14 @@ test.before(async () => {
   await initBackend('wasm');
 });
 
-test('the oracle covers Sequential, Functional and nested models from tf-keras and Keras 3', (t) => {
+test.serial('the oracle covers Sequential, Functional and nested models from tf-keras and Keras 3', (t) => {
   t.deepEqual(new Set(small.map((f) => f.arch)), new Set(['seq_cnn', 'func_cnn', 'nested_cnn']));
   t.deepEqual(new Set(small.map((f) => f.format)), new Set(['legacy-model', 'keras-archive']));
   t.true(small.some((f) => f.writer.startsWith('tf_keras')) && small.some((f) => f.writer.startsWith('keras ')));
 });
 
 for (const fx of small) {
-  test(`${fx.file} (${fx.writer}): same weights bit for bit, outputs within tolerance (inference mode)`, async (t) => {
+  test.serial(`${fx.file} (${fx.writer}): same weights bit for bit, outputs within tolerance (inference mode)`, async (t) => {
     const model = await loadKerasModel(join(FIXTURES, fx.file));
     t.deepEqual(modelWeightHashes(model), fx.weights);
     const before = tf.memory().numTensors;
@@ -34,7 +34,7 @@ for (const fx of small) {
   });
 }
 
-test('loading and disposing a model leaves no tensors behind', async (t) => {
+test.serial('loading and disposing a model leaves no tensors behind', async (t) => {
   const fx = small.find((f) => f.format === 'keras-archive')!;
   (await loadKerasModel(join(FIXTURES, fx.file))).dispose();
   const before = tf.memory().numTensors;
