@@ -2,7 +2,8 @@
  * Bottleneck extraction: engine img/s per engine at 224 and 150 for batch 1/8/16 (compute only, on
  * preprocessed synthetic input), end-to-end extract img/s on real photos (decode + preprocess +
  * engine + lmdb commit) for onnx and for tfjs-wasm with 2 worker processes, warm-cache re-read img/s,
- * and peak RSS. Each measurement runs in its own child process so peak RSS belongs to it alone.
+ * peak RSS, and RSS sampled through 100 and 2,000 real extractions. Each measurement runs in its
+ * own child process so peak RSS belongs to it alone.
  * Weights: glorot-initialised VGG16 (init-weights); speed does not depend on the values.
  */
 import { execFile } from 'node:child_process';
@@ -62,6 +63,28 @@ async function measure(p: Phase, weights: string, work: string): Promise<Record<
     const s = await extractFeatures(items.slice(0, images), { weights, cache, engine, workers, inputSize: size, batchSize: 8, backend: 'wasm' });
     return { engine: s.engine, workers, size, images: s.computed, seconds: +s.seconds.toFixed(1), imgPerSec: +(s.computed / s.seconds).toFixed(2), peakRssMB: peakRssMB(), note: 'includes engine start-up, decode, preprocess and lmdb commits' };
   }
+  if (p.phase === 'scale') {
+    // Real extractions (decode, augment, onnx at 224, lmdb commits) of `images` distinct variants:
+    // the photos' originals plus augmented copies, as `extract --augment-copies` makes them.
+    // VmRSS is sampled as the run goes, so growth with the number of images shows directly.
+    const { AUGMENT_PRESETS } = await import('../../src/data/augment-options.ts');
+    const { images, samples } = p as unknown as { images: number; samples: number[] };
+    const copies = Math.ceil(images / items.length) - 1;
+    const subset = items.slice(0, Math.ceil(images / (copies + 1)));
+    const rssAt: Record<string, number> = {};
+    const pending = [...samples];
+    const s = await extractFeatures(subset, {
+      weights, cache: join(work, `scale-${images}`), engine: 'onnx', inputSize: 224, batchSize: 8, backend: 'wasm',
+      augmentCopies: copies, augmentation: { options: AUGMENT_PRESETS.standard, seed: 1 },
+      onProgress: ({ done }) => {
+        while (pending.length > 0 && done >= pending[0]!) rssAt[pending.shift()!] = memoryStatus().VmRSS;
+      },
+    });
+    return {
+      engine: s.engine, size: 224, photos: subset.length, augmentedCopies: copies, images: s.computed, seconds: +s.seconds.toFixed(1),
+      imgPerSec: +(s.computed / s.seconds).toFixed(2), rssMBAfterImages: rssAt, peakRssMB: peakRssMB(),
+    };
+  }
   if (p.phase === 'warm') {
     // Re-read features already cached by the onnx extract phase, as training does (loadFeatures).
     const { images } = p as unknown as { images: number };
@@ -100,7 +123,7 @@ async function measure(p: Phase, weights: string, work: string): Promise<Record<
       dataMB,
       lmdbPagesMappedMB: Math.round((entries * (7 * 7 * 512 * 4 + 8)) / 2 ** 20),
       overheadMB: after.VmHWM - before.VmRSS - dataMB - Math.round((entries * (7 * 7 * 512 * 4 + 8)) / 2 ** 20),
-      note: 'cache-only synthetic entries read with loadFeatures (no extraction): 2,000 real extractions do not fit the bench time here',
+      note: 'cache-only synthetic entries read back with loadFeatures, as training does (no extraction)',
     };
   }
   throw new Error(`unknown phase ${p.phase}`);
@@ -134,6 +157,10 @@ export default async function bench(): Promise<Record<string, unknown>> {
       await inChild({ phase: 'extract', engine: 'tfjs', workers: 2, images: 16, size: 224 }, weights, work),
     ];
     const warm = await inChild({ phase: 'warm', images: 100 }, weights, work);
+    const scale = [
+      await inChild({ phase: 'scale', images: 100, samples: [25, 50, 100] }, weights, work),
+      await inChild({ phase: 'scale', images: 2000, samples: [25, 50, 100, 250, 500, 1000, 1500, 2000] }, weights, work),
+    ];
     const rss = [await inChild({ phase: 'synthetic', entries: 100 }, weights, work), await inChild({ phase: 'synthetic', entries: 2000 }, weights, work)];
     return {
       targets: { onnx224: '>= 12 img/s', tfjsWasm2Workers224: '>= 2.5 img/s', warmCache: '>= 1000 img/s', rss: '< 1.5 GB, flat 100 -> 2,000' },
@@ -146,6 +173,7 @@ export default async function bench(): Promise<Record<string, unknown>> {
       engines,
       extract,
       warmCache: warm,
+      rssByExtractedImages: scale,
       rssByCacheSize: rss,
     };
   } finally {
