@@ -19,7 +19,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('train without weights fetches the official file; offline it fails in one line naming both ways out', async (t) => {
+test('train without weights goes to download the official file; offline it fails in one line naming both ways out', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'tk-weights-'));
   await makeShapesDataset(join(root, 'data'), { perClass: 3, val: 2, seed: 1, size: 32 });
   const models = join(root, 'models');
