@@ -1,5 +1,7 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { access, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +109,36 @@ test.serial('Ctrl-C at a question exits with ExitPromptError and leaves no run d
   const err = await t.throwsAsync(session);
   t.true(isPromptExit(err), String(err));
   t.deepEqual((await readdir(cwd)).filter((f) => !f.endsWith('.png')), [], 'only the augmentation preview exists; no run directory or config');
+});
+
+test.serial('a failed download of the official weights is reported and the weights question asked again', async (t) => {
+  const cwd = await inFreshDir('fetch-fails');
+  const emptyModels = join(cwd, 'models');
+  const requested: string[] = [];
+  const mirror = createServer((req, res) => {
+    requested.push(req.url ?? '');
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((ok) => mirror.listen(0, '127.0.0.1', ok));
+  const saved = process.env.TRANSFERKIT_WEIGHTS_BASE_URL;
+  process.env.TRANSFERKIT_WEIGHTS_BASE_URL = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}/`;
+  try {
+    const term = new ScriptedTerminal();
+    const session = runWizard({ streams: term, modelsDir: emptyModels, previewDir: cwd });
+    await term.answer(/Data folder/, `${data}${KEY.enter}`);
+    await term.answer(/VGG16 weights/, KEY.enter);
+    await term.waitFor(/could not download the weights: .*404/);
+    await term.answer(/VGG16 weights/, `${KEY.down}${KEY.down}${KEY.enter}`);
+    await term.waitFor(/random-init weights: /);
+    await term.answer(/Image size/, KEY.ctrlC);
+    t.true(isPromptExit(await t.throwsAsync(session)));
+    t.true(requested.length > 0 && requested.every((url) => /^\/(imagenet_class_index\.json|vgg16_weights_tf_dim_ordering_tf_kernels_notop\.h5)$/.test(url)), requested.join(', '));
+    t.deepEqual(await readdir(emptyModels), ['vgg16_random_init_notop_seed1337.h5'], 'nothing half-downloaded is left in models/');
+  } finally {
+    if (saved === undefined) delete process.env.TRANSFERKIT_WEIGHTS_BASE_URL;
+    else process.env.TRANSFERKIT_WEIGHTS_BASE_URL = saved;
+    mirror.close();
+  }
 });
 
 test('without a terminal the wizard refuses in one line pointing to the flags', (t) => {
