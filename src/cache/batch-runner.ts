@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentImage } from '../data/augment.ts';
-import { decodeImage } from '../data/decode.ts';
+import { decodeImage, ImageDecodeError } from '../data/decode.ts';
 import type { PrefixEngine } from '../models/engines/types.ts';
 import { preprocessInput } from '../models/preprocess.ts';
 import type { FeatureStore } from './feature-store.ts';
@@ -35,7 +35,7 @@ export async function decodeBatch(jobs: readonly FeatureJob[], ctx: ExtractConte
       out.jobs.push(job);
       out.pixels.push(r.value);
     } else {
-      const reason = r.reason instanceof Error ? r.reason.message : String(r.reason);
+      const reason = r.reason instanceof ImageDecodeError ? r.reason.reason : r.reason instanceof Error ? r.reason.message : String(r.reason);
       out.unreadable.push({ path: job.path, reason });
     }
   });

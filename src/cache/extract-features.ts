@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { BackendPreference } from '../backend/index.ts';
 import type { ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
+import { missingFileReason, uniqueByPath } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
 import type { EngineChoice, PrefixEngine } from '../models/engines/types.ts';
@@ -140,10 +141,22 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
   const variants = variantIds(o.augmentCopies, o.augmentation);
   const store = await FeatureStore.open(o.cache, { dtype: o.dtype });
   try {
-    // Unique keys: the same image content under two names is computed once.
+    // Unique keys: the same image content under two names is computed once. A file that cannot even
+    // be read has no hash: it is unreadable by its path, like every file sharing a failing hash below.
     const wanted = new Map<string, FeatureJob>();
+    const pathsByHash = new Map<string, string[]>();
+    const hashOf = new Map<string, string>();
+    const unreadable: Unreadable[] = [];
     for (const item of items) {
-      const imageHash = await itemHash(item);
+      const imageHash = await itemHash(item).catch(async () => {
+        unreadable.push({ path: item.path, reason: await missingFileReason(item.path) });
+        return undefined;
+      });
+      if (imageHash === undefined) continue;
+      hashOf.set(item.path, imageHash);
+      const same = pathsByHash.get(imageHash);
+      if (same) same.push(item.path);
+      else pathsByHash.set(imageHash, [item.path]);
       (item.augment === false ? variants.slice(0, 1) : variants).forEach((variant, copy) => {
         const key = featureKey({ fingerprint, imageHash, variant });
         if (!wanted.has(key)) wanted.set(key, { key, path: item.path, imageHash, copy });
@@ -151,7 +164,6 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
     }
     const jobs = [...wanted.values()].filter((job) => !store.has(job.key));
     const progress: ExtractProgress = { total: wanted.size, done: wanted.size - jobs.length, computed: 0, reused: wanted.size - jobs.length, unreadable: 0, rate: 0 };
-    const unreadable: Unreadable[] = [];
     let bytesWritten = 0;
     let engineName = 'none';
     o.onProgress?.({ ...progress });
@@ -174,7 +186,10 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
         progress.unreadable += r.unreadable.length;
         progress.done += r.computed + r.unreadable.length;
         progress.rate = progress.computed / ((performance.now() - computeStart) / 1000);
-        unreadable.push(...r.unreadable);
+        // Every path with the failing content is unreadable, not just the one that was decoded.
+        for (const u of r.unreadable) {
+          for (const path of pathsByHash.get(hashOf.get(u.path)!) ?? [u.path]) unreadable.push({ path, reason: u.reason });
+        }
         bytesWritten += r.bytes;
         o.onProgress?.({ ...progress });
       };
@@ -208,7 +223,7 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
       total: progress.total,
       computed: progress.computed,
       reused: progress.reused,
-      unreadable,
+      unreadable: uniqueByPath(unreadable),
       bytesWritten,
       cache: { dir: o.cache, entries: stats.entries, bytes: stats.bytes },
       seconds: (performance.now() - started) / 1000,

@@ -2,6 +2,7 @@
 import type { BackendPreference } from '../backend/index.ts';
 import type { AugmentOptions } from '../data/augment-options.ts';
 import type { ResizeMode } from '../data/decode.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import type { EngineChoice } from '../models/engines/types.ts';
 import type { FeatureDtype } from './feature-store.ts';
 
@@ -17,11 +18,8 @@ export interface FeatureJob {
   copy: number;
 }
 
-/** An image that could not be decoded, with the reason in words. */
-export interface Unreadable {
-  path: string;
-  reason: string;
-}
+/** An image that could not be decoded (by path), with the reason in words. */
+export type Unreadable = UnreadableImage;
 
 /** What one computed batch added to the cache. */
 export interface BatchResult {

@@ -31,7 +31,7 @@ export function formatSummary(s: ExtractSummary): string {
   const lines = [
     `${s.interrupted ? 'interrupted' : 'done'} in ${s.seconds.toFixed(1)} s${rate}: computed ${s.computed}, reused ${s.reused}, skipped-unreadable ${s.unreadable.length} of ${s.total}; wrote ${mb(s.bytesWritten)}`,
     `cache ${s.cache.dir}: ${s.cache.entries} entries, ${mb(s.cache.bytes)}; prefix ${s.identity.cut} at ${s.identity.inputSize}px, fingerprint ${s.fingerprint.slice(0, 12)}`,
-    ...s.unreadable.slice(0, 10).map((u) => `  unreadable: ${u.reason}`),
+    ...s.unreadable.slice(0, 10).map((u) => `  unreadable: ${u.path}: ${u.reason}`),
     ...(s.unreadable.length > 10 ? [`  … and ${s.unreadable.length - 10} more unreadable files`] : []),
     ...(s.interrupted ? ['run the same command again to resume; finished batches are kept'] : []),
   ];
@@ -62,6 +62,7 @@ export function register(program: Command): void {
     const augment = parseAugmentFlags(raw);
     const globalBackend = (command.optsWithGlobals() as { backend?: string }).backend;
     const dataset = await scanDataset(dataDir, { ...scan, seed });
+    for (const w of dataset.warnings) process.stderr.write(`extract: warning: ${w}\n`);
     const items: ExtractItem[] = splitNames(dataset).flatMap((split) => dataset.splits[split]!.map((item) => ({ ...item, augment: split === 'train' })));
 
     const controller = new AbortController();

@@ -1,11 +1,12 @@
 import { classCounts, splitNames } from './dataset.ts';
 import type { Dataset, SplitName } from './dataset.ts';
-import { ImageDecodeError, probeImage } from './decode.ts';
+import { ImageDecodeError } from './decode.ts';
 import type { DecodeOptions } from './decode.ts';
-import { orderedMap } from './pool.ts';
 import { scanImageFolder, withoutPaths } from './scan.ts';
 import type { ScanOptions } from './scan.ts';
 import { UserError } from '../errors.ts';
+import { probeImages } from './probe-images.ts';
+import type { UnreadableImage } from './unreadable.ts';
 
 /** Options of `checkDataset`: how to scan, and the decode limits training will use. */
 export interface CheckOptions extends ScanOptions {
@@ -52,7 +53,7 @@ export interface CheckReport {
   /** Images whose bytes are identical (SHA-256), only groups spanning classes or splits. */
   duplicates: DuplicateGroup[];
   /** Files with an image extension that cannot be decoded, each with the reason (skipped in training). */
-  unreadable: Array<{ path: string; reason: string }>;
+  unreadable: UnreadableImage[];
   /** Non-image files found in class folders (ignored). */
   ignoredFiles: string[];
   warnings: string[];
@@ -110,25 +111,20 @@ export async function checkDataset(dir: string, options: CheckOptions = {}): Pro
   }
   const { dataset: all, ignoredFiles } = scanned;
   const items = splitNames(all).flatMap((s) => all.splits[s] ?? []);
-  const unreadable: CheckReport['unreadable'] = [];
   const widths: number[] = [];
   const heights: number[] = [];
   const formats: Record<string, number> = {};
-  const probe = (path: string) => probeImage(path, { limitInputPixels: options.limitInputPixels }).catch((err: unknown) => {
-    if (err instanceof ImageDecodeError) return err;
-    throw err;
+  const unreadable = await probeImages(items, {
+    limitInputPixels: options.limitInputPixels,
+    onResult: (_item, result, i) => {
+      if (!(result instanceof ImageDecodeError)) {
+        widths.push(result.width);
+        heights.push(result.height);
+        formats[result.format] = (formats[result.format] ?? 0) + 1;
+      }
+      options.onProgress?.(i + 1, items.length);
+    },
   });
-  let done = 0;
-  for await (const result of orderedMap(items, (item) => probe(item.path), { concurrency: 4, lookahead: 16 })) {
-    const item = items[done++]!;
-    if (result instanceof ImageDecodeError) unreadable.push({ path: item.path, reason: result.reason });
-    else {
-      widths.push(result.width);
-      heights.push(result.height);
-      formats[result.format] = (formats[result.format] ?? 0) + 1;
-    }
-    options.onProgress?.(done, items.length);
-  }
   let dataset: Dataset;
   try {
     dataset = withoutPaths(all, new Set(unreadable.map((u) => u.path)));

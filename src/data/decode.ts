@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
 import { UserError } from '../errors.ts';
+import { missingFileReason } from './unreadable.ts';
 
 /** How an image is fitted to the network's input size. */
 export type ResizeMode = 'squash' | 'crop' | 'pad';
@@ -74,7 +75,7 @@ export function decodePipeline(path: string, options: DecodeOptions, extras: Pip
 async function explainFailure(path: string, err: unknown, options: DecodeOptions): Promise<ImageDecodeError> {
   const message = err instanceof Error ? err.message : String(err);
   const size = await stat(path).then((s) => s.size).catch(() => undefined);
-  if (size === undefined) return new ImageDecodeError(path, 'file not found or not readable');
+  if (size === undefined) return new ImageDecodeError(path, await missingFileReason(path));
   if (size === 0) return new ImageDecodeError(path, 'empty file (0 bytes)');
   if (/unsupported image format/i.test(message)) {
     return new ImageDecodeError(path, 'not an image format sharp can read (the extension may be wrong, or it is not an image)');
@@ -86,7 +87,8 @@ async function explainFailure(path: string, err: unknown, options: DecodeOptions
     return new ImageDecodeError(path, `image is ${dims}, over the pixel limit of ${limit}; downscale it before training`);
   }
   if (/premature|truncat|corrupt|end of|invalid|bad|not a/i.test(message)) {
-    return new ImageDecodeError(path, `truncated or corrupt image data (${message.split('\n')[0]})`);
+    // libvips words this differently with thread timing; the reason must not vary between runs.
+    return new ImageDecodeError(path, 'truncated or corrupt image data');
   }
   return new ImageDecodeError(path, `cannot be decoded (${message.split('\n')[0]})`);
 }

@@ -197,9 +197,13 @@ export async function scanImageFolder(dir: string, options: ScanOptions = {}): P
 
   if (opts.hash) {
     const all = [...found.train, ...found.validation, ...(found.test ?? [])];
-    const hashes = orderedMap(all, (image) => hashFile(image.path), { concurrency: opts.concurrency, lookahead: opts.concurrency * 2 });
+    // A file that cannot be read (a dangling symlink) stays unhashed: extraction and decoding name it unreadable.
+    const hashes = orderedMap(all, (image) => hashFile(image.path).catch(() => undefined), { concurrency: opts.concurrency, lookahead: opts.concurrency * 2 });
     let i = 0;
-    for await (const hash of hashes) all[i++]!.hash = hash;
+    for await (const hash of hashes) {
+      const image = all[i++]!;
+      if (hash !== undefined) image.hash = hash;
+    }
   }
   return { dataset: assembleDataset({ root, layout, split }, found, classFolders, warnings), ignoredFiles: ignored };
 }

@@ -6,6 +6,7 @@ import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import type { ResizeMode } from '../data/decode.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import type { EpochLogs } from '../training/callbacks.ts';
 import { EVALUATION_FILES as EVALUATION, type EvaluationReport } from '../training/evaluate.ts';
@@ -44,7 +45,9 @@ interface RunConfig {
 interface Manifest {
   classes: string[];
   splits: Record<string, { path: string; hash?: string; class: string }[]>;
-  unreadable: { path: string; reason: string }[];
+  unreadable: UnreadableImage[];
+  /** Scan warnings (empty class folders, classes missing from a split); absent in older runs. */
+  warnings?: string[];
 }
 
 /** Everything in a run directory the report can show; evaluation and plots are optional. */
@@ -141,7 +144,8 @@ function datasetSection(m: Manifest): string {
   const skipped = m.unreadable.length === 0
     ? note('No unreadable images: every image in the folder was used.')
     : `<h3>skipped (unreadable)</h3>${htmlTable(['file', 'reason'], m.unreadable.map((u) => [u.path, u.reason]))}`;
-  return counts + skipped;
+  const warnings = (m.warnings ?? []).map((w) => note(`warning: ${w}`)).join('');
+  return counts + warnings + skipped;
 }
 
 /** The manifest's training split as a Dataset, so the preview shows exactly the images training used. */

@@ -1,6 +1,7 @@
 import { extractFeatures, loadFeatures, type ExtractOptions } from '../cache/extract-features.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
 import type { DatasetItem } from '../data/dataset.ts';
+import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { ArraySource } from './batch-source.ts';
 
@@ -13,7 +14,7 @@ export interface CachedFeatures {
   val: ArraySource;
   /** Items actually used (unreadable images dropped), for the manifest. */
   items: { train: DatasetItem[]; validation: DatasetItem[] };
-  unreadable: { path: string; reason: string }[];
+  unreadable: UnreadableImage[];
 }
 
 async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: number[], augmentation?: AugmentationSpec): Promise<ArraySource> {
@@ -44,8 +45,7 @@ export async function cachedFeatures(
     augmentCopies: augment?.copies ?? 0,
     augmentation: augment?.spec,
   });
-  const bad = new Set(summary.unreadable.map((u) => u.path));
-  const items = { train: split.train.filter((i) => !bad.has(i.path)), validation: split.validation.filter((i) => !bad.has(i.path)) };
+  const items = { train: withoutUnreadable(split.train, summary.unreadable), validation: withoutUnreadable(split.validation, summary.unreadable) };
   if (summary.interrupted) {
     throw new UserError(`interrupted during feature extraction after ${summary.computed} images; they are cached, so re-running resumes where it stopped.`);
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { streamBatches } from '../data/batches.ts';
 import type { DatasetItem } from '../data/dataset.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { createOnnxModelEngine, resolveEngine, type EngineChoice, type PrefixEngine } from '../models/engines/index.ts';
 import { preprocessInput, type Preprocessing } from '../models/preprocess.ts';
@@ -17,11 +18,7 @@ export interface InferOptions {
   engine?: EngineChoice;
 }
 
-/** An image that could not be decoded, with the reason in words. */
-export interface UnreadableImage {
-  path: string;
-  reason: string;
-}
+export type { UnreadableImage };
 
 /** Class probabilities for the readable images, in input order. */
 export interface InferResult {

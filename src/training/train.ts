@@ -6,9 +6,11 @@ import { weightsFileHash } from '../cache/fingerprint.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { isNoAugmentation } from '../data/augment.ts';
-import type { Dataset } from '../data/dataset.ts';
+import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import { createRng } from '../data/random.ts';
+import { probeImages } from '../data/probe-images.ts';
 import { scanDataset } from '../data/scan.ts';
+import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
@@ -23,7 +25,7 @@ import { downloadProgress } from '../util/download-progress.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
-import { cachedFeatures, type FeatureOptions } from './features.ts';
+import { cachedFeatures, type CachedFeatures, type FeatureOptions } from './features.ts';
 import { fit } from './fit.ts';
 import { ImageSource } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
@@ -57,6 +59,14 @@ export interface TrainResult {
   interrupted: boolean;
   /** The advisor's evidence when `strategy` was `auto`. */
   advice?: Advice;
+}
+
+/** Retrain's sources: images decoded every epoch. */
+interface ImageSources {
+  train: BatchSource;
+  val: BatchSource;
+  items: { train: DatasetItem[]; validation: DatasetItem[] };
+  unreadable: UnreadableImage[];
 }
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
@@ -107,17 +117,21 @@ export function defaultRunDir(strategy: string): string {
   return join('runs', `${stamp}-${strategy}`);
 }
 
-function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Dataset, featureOptions: FeatureOptions) {
+async function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Dataset, featureOptions: FeatureOptions): Promise<CachedFeatures | ImageSources> {
   const augment = o.augment ? parseAugmentOptions(o.augment) : undefined;
   const augmenting = augment !== undefined && !isNoAugmentation(augment);
   if (plan.cut === null) {
+    // Images stream through the whole net every epoch: find the unreadable ones once, up front.
+    const decodeAs = { width: o.inputSize, height: o.inputSize, resize: o.resize };
+    const unreadable = await probeImages([...dataset.splits.train, ...dataset.splits.validation], { decodeAs });
+    const items = { train: withoutUnreadable(dataset.splits.train, unreadable), validation: withoutUnreadable(dataset.splits.validation, unreadable) };
     const opts = { numClasses: dataset.classes.length, inputSize: o.inputSize, resize: o.resize, seed: o.seed };
-    return Promise.resolve({
-      train: new ImageSource(dataset.splits.train, { ...opts, augment: augmenting ? augment : undefined }) as BatchSource,
-      val: new ImageSource(dataset.splits.validation, opts) as BatchSource,
-      items: { train: dataset.splits.train, validation: dataset.splits.validation },
-      unreadable: [] as { path: string; reason: string }[],
-    });
+    return {
+      train: new ImageSource(items.train, { ...opts, augment: augmenting ? augment : undefined }),
+      val: new ImageSource(items.validation, opts),
+      items,
+      unreadable,
+    };
   }
   return cachedFeatures(
     { train: dataset.splits.train, validation: dataset.splits.validation },
@@ -137,6 +151,7 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
   const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const backend = await initBackend(hooks.backend);
   const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
+  for (const w of dataset.warnings) log(`warning: ${w}`);
   if (dataset.splits.validation.length === 0) throw new UserError(`${dataDir}: no validation images; add a validation/ folder or use --val-split.`);
   const needsWeights = !(o.strategy === 'retrain' && o.init === 'scratch');
   const weightsPath = needsWeights ? await resolveWeightsPath(o, log) : undefined;
@@ -160,7 +175,7 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
   const random = createRng(`train:${o.seed}`);
   // Built before feature extraction so weights that do not fit (no top for --head vgg) fail at once.
   const net = await buildNetwork({ plan, inputSize: o.inputSize, classes: classes.length, weights, random });
-  let data: Awaited<ReturnType<typeof trainSources>> | undefined;
+  let data: CachedFeatures | ImageSources | undefined;
   try {
     data = await trainSources(o, plan, dataset, featureOptions);
     const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing };
@@ -175,6 +190,7 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
       classes,
       splits: Object.fromEntries(Object.entries(data.items).map(([split, items]) => [split, items.map((i) => ({ path: i.path, hash: i.hash, class: i.className }))])),
       unreadable: data.unreadable,
+      warnings: dataset.warnings,
     });
     for (const u of data.unreadable) log(`skipped unreadable ${u.path}: ${u.reason}`);
     const perImage = data.train.labels.length / Math.max(data.items.train.length, 1);

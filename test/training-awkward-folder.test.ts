@@ -1,0 +1,61 @@
+import test from 'ava';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initWeights } from '../src/models/init-weights.ts';
+import { RUN_FILES } from '../src/training/run-dir.ts';
+import { train } from '../src/training/train.ts';
+import { makeShapesDataset } from './training-shapes.ts';
+
+// A folder with what real folders hold: empty files, a truncated JPEG, text saved as .jpg (the same
+// bytes in two classes, so one content hash covers two unreadable paths), a dangling symlink and an
+// empty class folder.
+const tmp = await mkdtemp(join(tmpdir(), 'tk-awkward-'));
+const data = join(tmp, 'data');
+const weights = join(tmp, 'notop.h5');
+await makeShapesDataset(data, { perClass: 6, val: 2, seed: 3, size: 32 });
+await initWeights(weights, { includeTop: false, seed: 0 });
+const jpeg = await (await import('sharp')).default({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+const bad: Record<string, RegExp> = {
+  [join(data, 'train/circles/empty.jpg')]: /^empty file/,
+  [join(data, 'train/squares/empty.jpg')]: /^empty file/,
+  [join(data, 'train/circles/notes.jpg')]: /not an image format/,
+  [join(data, 'train/squares/notes.jpg')]: /not an image format/,
+  [join(data, 'validation/circles/notes.jpg')]: /not an image format/,
+  [join(data, 'train/circles/truncated.jpg')]: /^truncated or corrupt image data$/,
+  [join(data, 'train/squares/gone.jpg')]: /^dangling symbolic link/,
+};
+for (const path of Object.keys(bad)) {
+  if (path.endsWith('empty.jpg')) await writeFile(path, '');
+  if (path.endsWith('notes.jpg')) await writeFile(path, 'shopping list: milk, eggs\n');
+}
+await writeFile(join(data, 'train/circles/truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 2)));
+await symlink(join(tmp, 'no-such-file.jpg'), join(data, 'train/squares/gone.jpg'));
+await mkdir(join(data, 'train/triangles'));
+
+test.after.always(() => rm(tmp, { recursive: true, force: true }));
+
+const base = { inputSize: 32, weights, cache: join(tmp, 'cache'), batchSize: 4, dense: 0, dropout: 0, epochs: 1, quiet: true } as const;
+
+for (const strategy of ['freeze', 'slice', 'finetune', 'retrain', 'auto'] as const) {
+  test.serial(`${strategy} trains on a folder with unreadable files and an empty class, naming every unreadable file in the manifest and the report`, async (t) => {
+    const out = join(tmp, `run-${strategy}`);
+    const lines: string[] = [];
+    const result = await train(data, { ...base, strategy, epochs: strategy === 'finetune' ? 2 : 1, out }, { log: (l) => lines.push(l) });
+    t.is(result.history.length, strategy === 'finetune' ? 2 : 1);
+    const manifest = JSON.parse(await readFile(join(out, RUN_FILES.manifest), 'utf8')) as {
+      splits: Record<string, { path: string }[]>;
+      unreadable: { path: string; reason: string }[];
+      warnings: string[];
+    };
+    t.deepEqual(manifest.unreadable.map((u) => u.path).sort(), Object.keys(bad).sort());
+    for (const u of manifest.unreadable) t.regex(u.reason, bad[u.path]!, u.path);
+    const used = Object.values(manifest.splits).flat().map((i) => i.path);
+    t.is(used.length, 16);
+    t.false(used.some((p) => p in bad));
+    const report = await readFile(join(out, 'report.html'), 'utf8');
+    for (const path of Object.keys(bad)) t.true(report.includes(path), `report names ${path}`);
+    t.is(lines.filter((l) => l.includes('triangles')).length, 1, 'one warning line for the empty class');
+    t.true(report.includes('triangles'));
+  });
+}
