@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import { parseBackendPreference } from '../backend/index.ts';
 import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { UserError } from '../errors.ts';
-import { train } from '../training/train.ts';
+import { resumeTraining, train } from '../training/train.ts';
+import { parseOrThrow } from '../util/validate.ts';
 import { trainOptionsSchema, type TrainOptions } from '../training/options.ts';
 import type { z } from 'zod';
 
@@ -54,6 +55,8 @@ function addTrainFlags(cmd: Command): Command {
     .option('--cache <dir>', `feature cache directory${defaultNote('cache')}`)
     .option('--engine <name>', `feature extraction engine: auto | onnx | tfjs${defaultNote('engine')}`)
     .option('--quiet', 'one line per epoch instead of a progress bar')
+    .option('--overwrite', 'replace what --out already holds (a non-empty run directory is refused otherwise)')
+    .option('--resume <run_dir>', 'continue a run that was interrupted or killed, from its last completed epoch (DATA_DIR and options come from the run)')
     .option('--config <file>', 'JSON file with any of these options (camelCase keys); flags override it');
 }
 
@@ -101,10 +104,14 @@ export async function parseTrainArgs(args: readonly string[]): Promise<{ dataDir
 export function register(program: Command): void {
   const cmd = program
     .command('train')
-    .argument('<DATA_DIR>', 'image folder: one sub-folder per class, optionally inside train/ and validation/')
+    .argument('[DATA_DIR]', 'image folder: one sub-folder per class, optionally inside train/ and validation/')
     .description('Train a classifier on your images with VGG16 transfer learning and write a run directory');
-  addAugmentFlags(addTrainFlags(cmd)).action(async (dataDir: string, _opts: unknown, self: Command) => {
-    const options = await trainOptionsFromCli(self);
+  addAugmentFlags(addTrainFlags(cmd)).action(async (dataDir: string | undefined, _opts: unknown, self: Command) => {
+    const flags = self.opts<{ resume?: string; overwrite?: boolean }>();
+    if (flags.resume === undefined && dataDir === undefined) throw new UserError('train: missing DATA_DIR (or --resume RUN_DIR to continue a run).');
+    if (flags.resume !== undefined && dataDir !== undefined) throw new UserError(`train --resume ${flags.resume} takes no DATA_DIR: the run continues on the folder it started with.`);
+    // Validated here so errors name the flags (--batch-size), not the option keys.
+    const options = flags.resume === undefined ? parseOrThrow(trainOptionsSchema, await trainOptionsFromCli(self), 'train options', { asFlags: true }) : undefined;
     const globals = self.optsWithGlobals() as { backend?: string };
     const controller = new AbortController();
     const onSigint = (): void => {
@@ -113,10 +120,8 @@ export function register(program: Command): void {
     };
     process.once('SIGINT', onSigint);
     try {
-      const result = await train(dataDir, options, {
-        backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'),
-        signal: controller.signal,
-      });
+      const hooks = { backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'), signal: controller.signal };
+      const result = options === undefined ? await resumeTraining(flags.resume!, hooks) : await train(dataDir!, options, { ...hooks, overwrite: flags.overwrite });
       const best = result.history.find((h) => h.epoch === result.bestEpoch);
       console.log(`strategy ${result.plan.strategy}; best epoch ${result.bestEpoch + 1} (val_loss ${best?.val_loss.toFixed(4) ?? '-'}, val_acc ${best?.val_acc.toFixed(4) ?? '-'})`);
       console.log(`run directory: ${result.runDir}`);

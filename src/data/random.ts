@@ -23,6 +23,31 @@ export function createRng(key: string): Rng {
   return next;
 }
 
+/** A PRNG that counts its draws, so a resumed run can continue from the same position. */
+export interface CountingRng extends Rng {
+  /** Values drawn so far. */
+  draws(): number;
+  /** Draw and discard until `draws() === n` (the position a saved run had reached). */
+  skipTo(n: number): void;
+}
+
+/** `createRng(key)`, counting. */
+export function createCountingRng(key: string): CountingRng {
+  const next = createRng(key);
+  let count = 0;
+  const rng = (): number => {
+    count++;
+    return next();
+  };
+  return Object.assign(rng, {
+    draws: () => count,
+    skipTo: (n: number) => {
+      if (n < count) throw new Error(`cannot rewind a PRNG from ${count} to ${n} draws`);
+      while (count < n) rng();
+    },
+  });
+}
+
 /** Uniform in [lo, hi). */
 export function uniform(rng: Rng, lo: number, hi: number): number {
   return lo + (hi - lo) * rng();

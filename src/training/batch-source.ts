@@ -14,6 +14,8 @@ export interface BatchSource {
   batches(batchSize: number, order: Int32Array | null): AsyncIterable<Batch>;
   /** Free what the source holds. */
   dispose(): void;
+  /** Sources whose shuffled passes differ by epoch (fresh augmentations) continue from pass `epoch` on resume. */
+  seekEpoch?(epoch: number): void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { Monitor, type MonitorArgs } from './monitor.ts';
+import type { StateValue } from './resume-point.ts';
 import { restoreWeights, snapshotWeights, type WeightsSnapshot } from './weights-snapshot.ts';
 
 /** What is logged after each epoch, with Keras's names. */
@@ -22,6 +23,8 @@ export interface TrainingContext {
   learningRate: number;
   /** Set by a callback to end `fit` after the current epoch. */
   stopTraining: boolean;
+  /** The phase's optimiser (its state is saved for `train --resume`). */
+  readonly optimizer: tf.Optimizer;
 }
 
 /** Keras-style hooks; every one optional. `fit` awaits each. */
@@ -31,6 +34,9 @@ export interface Callback {
   onBatchEnd?(batch: number, logs: { loss: number; acc: number }, ctx: TrainingContext): void | Promise<void>;
   onEpochEnd?(logs: EpochLogs, ctx: TrainingContext): void | Promise<void>;
   onTrainEnd?(ctx: TrainingContext): void | Promise<void>;
+  /** State `train --resume` must restore (plain data and Float32Arrays). */
+  saveState?(): StateValue;
+  loadState?(state: StateValue): void;
 }
 
 /**
@@ -56,6 +62,17 @@ export class ModelCheckpoint implements Callback {
     this.bestEpoch = logs.epoch;
     this.best = snapshotWeights(ctx.trainer);
     await this.write(ctx.trainer);
+  }
+
+  saveState(): StateValue {
+    return { best: this.monitor.best, bestEpoch: this.bestEpoch, weights: this.best ?? null };
+  }
+
+  loadState(state: StateValue): void {
+    const s = state as { best: number; bestEpoch: number; weights: WeightsSnapshot | null };
+    this.monitor.best = s.best;
+    this.bestEpoch = s.bestEpoch;
+    this.best = s.weights ?? undefined;
   }
 
   /** Put the best epoch's weights back; false when no epoch finished. */
@@ -107,6 +124,19 @@ export class EarlyStopping implements Callback {
     }
   }
 
+  saveState(): StateValue {
+    return { best: this.monitor.best, wait: this.wait, bestIsLast: this.bestIsLast, stoppedEpoch: this.stoppedEpoch, weights: this.best ?? null };
+  }
+
+  loadState(state: StateValue): void {
+    const s = state as { best: number; wait: number; bestIsLast: boolean; stoppedEpoch: number; weights: WeightsSnapshot | null };
+    this.monitor.best = s.best;
+    this.wait = s.wait;
+    this.bestIsLast = s.bestIsLast;
+    this.stoppedEpoch = s.stoppedEpoch;
+    this.best = s.weights ?? undefined;
+  }
+
   /** Restores the best weights when the last epoch was not the best (Keras >= 2.11 behaviour). */
   onTrainEnd(ctx: TrainingContext): void {
     if (this.restoreBest && this.best !== undefined && !this.bestIsLast) restoreWeights(ctx.trainer, this.best);
@@ -140,6 +170,16 @@ export class ReduceLROnPlateau implements Callback {
     ctx.learningRate = Math.max(ctx.learningRate * this.args.factor, this.args.minLr ?? 0);
     this.wait = 0;
   }
+
+  saveState(): StateValue {
+    return { best: this.monitor.best, wait: this.wait };
+  }
+
+  loadState(state: StateValue): void {
+    const s = state as { best: number; wait: number };
+    this.monitor.best = s.best;
+    this.wait = s.wait;
+  }
 }
 
 /** Keeps every epoch's logs and hands the whole history to `write` after each epoch. */
@@ -151,5 +191,13 @@ export class HistoryRecorder implements Callback {
   async onEpochEnd(logs: EpochLogs): Promise<void> {
     this.history.push(logs);
     await this.write(this.history);
+  }
+
+  saveState(): StateValue {
+    return { history: this.history as unknown as StateValue[] };
+  }
+
+  loadState(state: StateValue): void {
+    this.history.splice(0, this.history.length, ...((state as unknown as { history: EpochLogs[] }).history));
   }
 }

@@ -3,7 +3,8 @@ import type { OptimizerSpec } from '../strategies/types.ts';
 import { seedFrom } from './seeds.ts';
 import { precompute, type BatchSource } from './batch-source.ts';
 import type { Callback, EpochLogs, TrainingContext } from './callbacks.ts';
-import { disposeOptimizer, makeOptimizer, setLearningRate } from './optimizer.ts';
+import { disposeOptimizer, makeOptimizer, restoreOptimizerState, setLearningRate } from './optimizer.ts';
+import type { StateValue } from './resume-point.ts';
 import { shuffled, type Rng } from '../data/random.ts';
 
 /** One `fit` call: one phase of a strategy. */
@@ -30,6 +31,12 @@ export interface FitArgs {
   random: Rng;
   /** Polled after every batch; true stops after the current batch (Ctrl-C). Default: never. */
   shouldStop?: () => boolean;
+  /**
+   * Continue this phase where a saved run stopped (`train --resume`): the optimiser's state and
+   * learning rate come back, and callbacks (whose state the caller restored) are not reset.
+   * Default: a fresh start.
+   */
+  resume?: { learningRate: number; optimizer: StateValue };
 }
 
 export interface FitResult {
@@ -128,7 +135,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
   const val = frozenLead.length > 0 ? await precompute(args.val, frozenLead, args.batchSize) : args.val;
   const vars = rest.filter((l) => l.trainable).flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
   const optimizer = makeOptimizer(args.optimizer);
-  const ctx: TrainingContext = { trainer: args.trainer, learningRate: args.optimizer.lr, stopTraining: false };
+  const ctx: TrainingContext = { trainer: args.trainer, learningRate: args.resume?.learningRate ?? args.optimizer.lr, stopTraining: false, optimizer };
   const callbacks = args.callbacks ?? [];
   const n = train.labels.length;
   const batches = Math.ceil(n / args.batchSize);
@@ -136,7 +143,8 @@ export async function fit(args: FitArgs): Promise<FitResult> {
   const phase = args.phase ?? 'train';
   const result: FitResult = { epochs: 0, interrupted: false, stoppedEarly: false };
   try {
-    for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+    if (args.resume) await restoreOptimizerState(optimizer, args.resume.optimizer);
+    else for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
     for (let e = 0; e < args.epochs && !result.interrupted; e++) {
       const epoch = first + e;
       const lr = ctx.learningRate;

@@ -18,6 +18,10 @@ export class ImageSource implements BatchSource {
     this.labels = Int32Array.from(items, (i) => i.classIndex);
   }
 
+  seekEpoch(epoch: number): void {
+    this.epoch = epoch;
+  }
+
   /** Shuffled passes are training epochs: each draws fresh augmentations; source order never augments. */
   async *batches(batchSize: number, order: Int32Array | null): AsyncIterable<Batch> {
     const items = order === null ? this.items : Array.from(order, (i) => this.items[i]!);

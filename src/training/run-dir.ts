@@ -72,6 +72,11 @@ async function readJson<T>(path: string, what: string): Promise<T> {
   }
 }
 
+/** A run's `config.json`, or a UserError saying the folder is not a run. */
+export function readRunConfig(runDir: string): Promise<Record<string, unknown>> {
+  return readJson<Record<string, unknown>>(join(runDir, RUN_FILES.config), 'resolved config');
+}
+
 /**
  * Load a run directory: rebuild the stitched model from `model.json` and load `model.weights.h5`
  * (by position: it was written from this very architecture).

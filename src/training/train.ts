@@ -1,4 +1,4 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
@@ -7,7 +7,7 @@ import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
-import { createRng } from '../data/random.ts';
+import { createCountingRng } from '../data/random.ts';
 import { probeImages } from '../data/probe-images.ts';
 import { scanDataset } from '../data/scan.ts';
 import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
@@ -26,12 +26,14 @@ import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
 import { cachedFeatures, type CachedFeatures, type FeatureOptions } from './features.ts';
-import { fit } from './fit.ts';
 import { ImageSource } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
-import { RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
+import { readResumePoint, RESUME_DIR } from './resume-point.ts';
+import { readRunConfig, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
+import { claimRunDir } from './run-lock.ts';
+import { runPhases } from './run-phases.ts';
 
 /** Where the official Keras files are expected (`npm run fetch-weights` and `train` put them there). */
 export const DEFAULT_WEIGHTS = {
@@ -47,6 +49,8 @@ export interface TrainHooks {
   signal?: AbortSignal;
   /** Where progress lines go. Default: stderr. */
   log?: (line: string) => void;
+  /** Replace what the run directory holds (`--overwrite`); without it a non-empty `out` is refused. Default: false. */
+  overwrite?: boolean;
 }
 
 export interface TrainResult {
@@ -140,6 +144,14 @@ async function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset
   );
 }
 
+/** A resumed run must see the images it started with, or its epochs would mix two datasets. */
+async function sameData(runDir: string, splits: Record<string, unknown>): Promise<void> {
+  const saved = JSON.parse(await readFile(join(runDir, RUN_FILES.manifest), 'utf8')) as { splits: Record<string, unknown> };
+  if (JSON.stringify(saved.splits) !== JSON.stringify(splits)) {
+    throw new UserError(`${runDir}: the data folder changed since the run started (${RUN_FILES.manifest} lists other images); start a new run instead of --resume.`);
+  }
+}
+
 /**
  * `transferkit train DATA_DIR`: scan the folder, pick the strategy (the advisor measures the data
  * when `auto`), cache the frozen prefix's features, train phase by phase with Keras-style callbacks,
@@ -147,8 +159,45 @@ async function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset
  * stitched model).
  */
 export async function train(dataDir: string, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
-  const o = resolveTrainOptions(options);
+  return runTraining(dataDir, resolveTrainOptions(options), hooks, false);
+}
+
+/**
+ * `transferkit train --resume RUN_DIR`: continue an interrupted or killed run from its last
+ * completed epoch, with the data folder and options it was started with. The result equals the
+ * uninterrupted run's.
+ */
+export async function resumeTraining(runDir: string, hooks: Omit<TrainHooks, 'overwrite'> = {}): Promise<TrainResult> {
+  const config = await readRunConfig(runDir);
+  if (await exists(join(runDir, RUN_FILES.modelWeights))) throw new UserError(`run ${runDir} already finished (it has ${RUN_FILES.modelWeights}); nothing to resume.`);
+  const options = resolveTrainOptions({ ...(config.options as TrainOptions), strategy: config.strategy as TrainOptions['strategy'], out: runDir });
+  return runTraining(config.dataDir as string, options, { ...hooks, advice: config.advice as Advice | undefined }, true);
+}
+
+async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: TrainHooks & { advice?: Advice }, resuming: boolean): Promise<TrainResult> {
   const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const claim = { overwrite: hooks.overwrite, resume: resuming, log };
+  const inner = { ...hooks, log };
+  // Claimed first when the folder is known, so a second run into it stops before doing any work.
+  let lock = o.out !== undefined ? await claimRunDir(resolve(o.out), claim) : undefined;
+  let finished = false;
+  try {
+    const result = await trainInto(dataDir, o, inner, resuming, async (strategy) => (lock ??= await claimRunDir(resolve(defaultRunDir(strategy)), claim)).dir);
+    finished = true;
+    return result;
+  } finally {
+    await lock?.release(!finished);
+  }
+}
+
+async function trainInto(
+  dataDir: string,
+  o: ResolvedTrainOptions,
+  hooks: TrainHooks & { advice?: Advice; log: (line: string) => void },
+  resuming: boolean,
+  claimDir: (strategy: string) => Promise<string>,
+): Promise<TrainResult> {
+  const log = hooks.log;
   const backend = await initBackend(hooks.backend);
   const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
   for (const w of dataset.warnings) log(`warning: ${w}`);
@@ -160,38 +209,43 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
     weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
     onProgress: extractProgress.update,
   };
-  let advice: Advice | undefined;
+  let advice = hooks.advice;
   if (o.strategy === 'auto') {
     advice = await advise(dataset, { ...featureOptions, seed: o.seed });
     for (const r of advice.reasons) log(`advisor: ${r}`);
     log(`advisor: strategy ${advice.strategy}`);
   }
   const plan = planStrategy(advice?.strategy ?? (o.strategy as Exclude<typeof o.strategy, 'auto'>), o);
-  const runDir = resolve(o.out ?? defaultRunDir(plan.strategy));
-  await mkdir(runDir, { recursive: true });
+  const runDir = await claimDir(plan.strategy);
+  const from = resuming ? await readResumePoint(runDir) : undefined;
+  if (resuming) log(from ? `resuming ${runDir} after epoch ${from.epoch}` : `resuming ${runDir}: no epoch had completed, starting from the beginning`);
   const classes = dataset.classes;
   const preprocessing: Preprocessing = { ...VGG16_PREPROCESSING, size: [o.inputSize, o.inputSize], resize: o.resize };
   const weights: KerasFile | undefined = weightsPath && plan.init === 'pretrained' ? await readKerasFile(weightsPath) : undefined;
-  const random = createRng(`train:${o.seed}`);
+  const random = createCountingRng(`train:${o.seed}`);
   // Built before feature extraction so weights that do not fit (no top for --head vgg) fail at once.
   const net = await buildNetwork({ plan, inputSize: o.inputSize, classes: classes.length, weights, random });
   let data: CachedFeatures | ImageSources | undefined;
   try {
     data = await trainSources(o, plan, dataset, featureOptions);
     const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing };
-    await writeJson(join(runDir, RUN_FILES.config), {
-      dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
-      weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : null,
-      preprocessing, versions: await packageVersions(), created: new Date().toISOString(),
-    });
-    await writeJson(join(runDir, RUN_FILES.classes), classes);
-    await writeJson(join(runDir, RUN_FILES.model), description);
-    await writeJson(join(runDir, RUN_FILES.manifest), {
+    const manifest = {
       classes,
       splits: Object.fromEntries(Object.entries(data.items).map(([split, items]) => [split, items.map((i) => ({ path: i.path, hash: i.hash, class: i.className }))])),
       unreadable: data.unreadable,
       warnings: dataset.warnings,
-    });
+    };
+    if (resuming) await sameData(runDir, manifest.splits);
+    else {
+      await writeJson(join(runDir, RUN_FILES.config), {
+        dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
+        weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : null,
+        preprocessing, versions: await packageVersions(), created: new Date().toISOString(),
+      });
+      await writeJson(join(runDir, RUN_FILES.classes), classes);
+      await writeJson(join(runDir, RUN_FILES.model), description);
+      await writeJson(join(runDir, RUN_FILES.manifest), manifest);
+    }
     for (const u of data.unreadable) log(`skipped unreadable ${u.path}: ${u.reason}`);
     const perImage = data.train.labels.length / Math.max(data.items.train.length, 1);
     log(`training on ${data.train.labels.length} samples (${data.items.train.length} images${perImage > 1 ? ` x ${perImage} variants: original + augmented copies` : ''}), validating on ${data.val.labels.length}`);
@@ -202,26 +256,17 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
     if (o.patience > 0) callbacks.push(new EarlyStopping(o.patience, { minDelta: o.minDelta }));
     if (o.reduceLrPatience > 0) callbacks.push(new ReduceLROnPlateau({ factor: o.reduceLrFactor, patience: o.reduceLrPatience, minDelta: o.minDelta, minLr: 1e-7 }));
     const classWeights = o.classWeight === 'auto' ? balancedClassWeights(data.train.labels, classes.length) : undefined;
-    let epoch = 0;
-    let interrupted = false;
-    for (const phase of plan.phases) {
-      const result = await fit({
-        trainer: net.trainer, train: data.train, val: data.val, numClasses: classes.length, epochs: phase.epochs, initialEpoch: epoch,
-        phase: phase.name, batchSize: o.batchSize, optimizer: phase.optimizer, trainable: new Set(phase.trainable), classWeights,
-        callbacks, random, shouldStop: () => hooks.signal?.aborted ?? false,
-      });
-      epoch += result.epochs;
-      if (result.interrupted) {
-        interrupted = true;
-        break;
-      }
-    }
+    const { interrupted } = await runPhases({
+      runDir, plan, trainer: net.trainer, random, callbacks, from, train: data.train, val: data.val, numClasses: classes.length,
+      batchSize: o.batchSize, classWeights, shouldStop: () => hooks.signal?.aborted ?? false,
+    });
     checkpoint.restoreBest(net.trainer);
     if (checkpoint.bestEpoch >= 0) {
       await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(net.model));
       await writeLearningCurves(join(runDir, RUN_FILES.curves), history.history);
     }
     await writeReport(runDir);
+    if (!interrupted) await rm(join(runDir, RESUME_DIR), { recursive: true, force: true });
     return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted, advice };
   } finally {
     data?.train.dispose();

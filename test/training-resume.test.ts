@@ -1,0 +1,88 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readKerasFile } from '../src/keras/index.ts';
+import { initWeights } from '../src/models/init-weights.ts';
+import { RESUME_DIR } from '../src/training/resume-point.ts';
+import { RUN_FILES } from '../src/training/run-dir.ts';
+import { makeShapesDataset } from './training-shapes.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const tmp = await mkdtemp(join(tmpdir(), 'tk-resume-'));
+const data = join(tmp, 'shapes');
+const weights = join(tmp, 'notop.h5');
+await makeShapesDataset(data, { perClass: 16, val: 4, seed: 2, size: 32 });
+await initWeights(weights, { includeTop: false, seed: 0 });
+test.after.always(() => rm(tmp, { recursive: true, force: true }));
+
+interface Child {
+  exit: Promise<number | null>;
+  stderr: () => string;
+  kill: () => void;
+}
+
+function cli(args: string[]): Child {
+  const child = spawn(process.execPath, [join(repo, 'bin/transferkit.js'), ...args], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return { exit: new Promise((r) => child.once('exit', (code) => r(code))), stderr: () => stderr, kill: () => child.kill('SIGKILL') };
+}
+
+/** Epochs completed according to the run's latest resume point (0 before the first). */
+async function savedEpoch(runDir: string): Promise<number> {
+  const names = await readdir(join(runDir, RESUME_DIR)).catch(() => [] as string[]);
+  return Math.max(0, ...names.map((n) => /^p\d+-e(\d+)$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1])));
+}
+
+/** Run `args`, kill -9 it once `epoch` epochs are saved; its stderr when it exited by itself first. */
+async function killAfter(args: string[], runDir: string, epoch: number): Promise<true | string> {
+  const child = cli(args);
+  let exited = false;
+  void child.exit.then(() => (exited = true));
+  while (!exited && (await savedEpoch(runDir)) < epoch) await new Promise((r) => setTimeout(r, 5));
+  const killed = !exited;
+  child.kill();
+  await child.exit;
+  return killed || child.stderr();
+}
+
+async function modelWeights(runDir: string): Promise<Map<string, Float32Array>> {
+  const file = await readKerasFile(join(runDir, RUN_FILES.modelWeights));
+  return new Map(file.layers.flatMap((l) => l.weights.map((w) => [`${l.name}/${w.name}`, w.data as Float32Array] as const)));
+}
+
+for (const [strategy, backend, epochs] of [['freeze', 'cpu', 12], ['finetune', 'wasm', 8]] as const) {
+  test.serial(`${strategy}: kill -9 at three points, then train --resume: the final weights equal an uninterrupted run's`, async (t) => {
+    const common = ['--backend', backend, 'train', '--strategy', strategy, '--input-size', '32', '--weights', weights, '--cache', join(tmp, 'cache'),
+      '--epochs', String(epochs), '--batch-size', '4', '--lr', '0.01', '--dropout', '0.3', '--patience', String(epochs), '--reduce-lr-patience', '2', '--quiet', '--seed', '7'];
+    const reference = join(tmp, `${strategy}-reference`);
+    const ok = cli([...common, data, '--out', reference]);
+    t.is(await ok.exit, 0, ok.stderr());
+
+    const runDir = join(tmp, `${strategy}-killed`);
+    const points = [2, 4, 6];
+    t.is(await killAfter([...common, data, '--out', runDir], runDir, points[0]!), true, 'the first kill lands before the run finishes');
+    for (const at of points.slice(1)) t.is(await killAfter(['--backend', backend, 'train', '--resume', runDir], runDir, at), true, `a kill after epoch ${at}`);
+    // A temp file a killed atomic write left behind is cleaned by the next run.
+    const stale = join(runDir, `.${RUN_FILES.modelWeights}.99999.0badc0de.tmp`);
+    await writeFile(stale, 'half a file');
+    const last = cli(['--backend', backend, 'train', '--resume', runDir]);
+    t.is(await last.exit, 0, last.stderr());
+    t.regex(last.stderr(), /resuming .* after epoch \d+/);
+    t.false((await readdir(runDir)).includes(`.${RUN_FILES.modelWeights}.99999.0badc0de.tmp`));
+
+    const [want, got] = [await modelWeights(reference), await modelWeights(runDir)];
+    t.deepEqual([...got.keys()], [...want.keys()]);
+    let maxDiff = 0;
+    for (const [name, w] of want) {
+      const g = got.get(name)!;
+      for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(w[i]! - g[i]!));
+    }
+    t.true(maxDiff <= 1e-6, `max |difference| ${maxDiff}`);
+    const history = async (dir: string) => JSON.parse(await readFile(join(dir, RUN_FILES.history), 'utf8')) as { val_loss: number; lr: number }[];
+    t.deepEqual((await history(runDir)).map((h) => h.lr), (await history(reference)).map((h) => h.lr));
+  });
+}
