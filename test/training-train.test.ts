@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../src/data/random.ts';
+import { exportRun } from '../src/export/export-run.ts';
 import { loadWeights, readKerasFile } from '../src/keras/index.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { imagesToTensor } from '../src/models/preprocess.ts';
 import { buildNetwork, disposeNetwork } from '../src/training/network.ts';
+import { evaluateRun } from '../src/training/evaluate.ts';
+import { predictRun } from '../src/training/predict-run.ts';
 import { loadRun, RUN_FILES, type ModelDescription } from '../src/training/run-dir.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
@@ -76,4 +79,18 @@ test.serial('kill -9 during training leaves the last best checkpoint loadable', 
   const report = await loadWeights(net.trainer, await readKerasFile(checkpoint));
   t.deepEqual(report.loaded.map((l) => l.layer), ['predictions']);
   disposeNetwork(net);
+
+  // evaluate, predict and export accept the unfinished run, and say so.
+  const run = await loadRun(out);
+  t.regex(run.unfinished ?? '', /is from an unfinished run: using its best checkpoint \(best\.weights\.h5, epoch \d+ of \d+ completed/);
+  const kernel = (name: string) => Array.from(run.model.getLayer(name).getWeights()[0]!.dataSync().slice(0, 50));
+  const frozen = (await readKerasFile(weights)).layers.find((l) => l.name === 'block1_conv1')!.weights[0]!.data;
+  t.deepEqual(kernel('block1_conv1'), Array.from(frozen.slice(0, 50)), 'the frozen layers come from the weights file the run started from');
+  const best = (await readKerasFile(checkpoint)).layers.find((l) => l.name === 'predictions')!.weights[0]!.data;
+  t.deepEqual(kernel('predictions'), Array.from(best.slice(0, 50)), 'the head comes from the best checkpoint');
+  run.model.dispose();
+  const image = (JSON.parse(await readFile(join(out, RUN_FILES.manifest), 'utf8')) as { splits: { validation: { path: string }[] } }).splits.validation[0]!.path;
+  t.truthy((await predictRun(out, [image], { engine: 'tfjs' })).unfinished);
+  t.truthy((await evaluateRun(out, undefined, { engine: 'tfjs' })).unfinished);
+  t.truthy((await exportRun(out, 'tfjs', { out: join(tmp, 'killed-export') })).unfinished);
 });

@@ -46,6 +46,7 @@ export function register(program: Command): void {
       const o = parseOrThrow(optionsSchema, raw, 'evaluate options');
       await initBackendFromCli(cmd);
       const report = await evaluateRun(runDir, dataDir, { worst: o.worst, batchSize: o.batchSize, engine: o.engine });
+      if (report.unfinished) console.error(`transferkit: note: ${report.unfinished}`);
       console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
     });
 }

@@ -21,6 +21,7 @@ export function register(program: Command): void {
       const o = parseOrThrow(optionsSchema, raw, 'export options');
       await initBackendFromCli(cmd);
       const result = await exportRun(runDir, o.format, { out: o.out });
+      if (result.unfinished) console.error(`transferkit: note: ${result.unfinished}`);
       console.log(`exported ${result.format} to ${result.dir}`);
       for (const f of result.files) console.log(`  ${f}`);
     });

@@ -41,6 +41,7 @@ export async function predictRunCommand(runDir: string, inputs: readonly string[
   const o = parseOrThrow(optionsSchema, raw, 'predict options');
   await initBackendFromCli(cmd);
   const result = await predictRun(runDir, inputs, { top: o.top, engine: o.engine });
+  if (result.unfinished) console.error(`transferkit: note: ${result.unfinished}`);
   if (o.json) console.log(JSON.stringify(result, null, 2));
   else if (o.csv) console.log(formatPredictionsCsv(result));
   else {

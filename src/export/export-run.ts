@@ -60,6 +60,8 @@ export interface ExportResult {
   dir: string;
   /** Absolute paths of every file written. */
   files: string[];
+  /** Set when the run did not finish: the model is its best checkpoint (`LoadedRun.unfinished`). */
+  unfinished?: string;
 }
 
 function describePreprocessing(p: Preprocessing): string {
@@ -126,7 +128,8 @@ export async function exportRun(runDir: string, format: ExportFormat, options: E
   const dir = resolve(runDir);
   const run = await loadRun(dir);
   try {
-    return await exportLoadedRun(run, dir, format, options.out ?? join(dir, 'export', format));
+    const result = await exportLoadedRun(run, dir, format, options.out ?? join(dir, 'export', format));
+    return run.unfinished ? { ...result, unfinished: run.unfinished } : result;
   } finally {
     run.model.dispose();
   }

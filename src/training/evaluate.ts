@@ -69,6 +69,8 @@ export interface EvaluationReport {
   unreadable: UnreadableImage[];
   /** Plot written beside this file. */
   files: { confusion: string };
+  /** Set when the run did not finish: the model is its best checkpoint (`LoadedRun.unfinished`). */
+  unfinished?: string;
 }
 
 /** Options of `evaluateRun`. */
@@ -205,6 +207,7 @@ export async function evaluateRun(runDir: string, dataDir?: string, options: Eva
       data: { ...data, images: items.length - scores.unreadable.length },
       ...scores,
       files: { confusion: EVALUATION_FILES.confusion },
+      ...(run.unfinished ? { unfinished: run.unfinished } : {}),
     };
     await writeConfusionPng(join(dir, EVALUATION_FILES.confusion), report.confusion, report.classes);
     await writeJson(join(dir, EVALUATION_FILES.report), report);

@@ -41,6 +41,8 @@ export interface PredictRunResult {
   predictions: RunPrediction[];
   /** Inputs that were missing or could not be decoded, with the reason; the others still ran. */
   unreadable: UnreadableImage[];
+  /** Set when the run did not finish: the model is its best checkpoint (`LoadedRun.unfinished`). */
+  unfinished?: string;
 }
 
 /** True when `path` is a run directory (holds the resolved config `train` writes). */
@@ -110,7 +112,8 @@ export async function predictRun(runDir: string, inputs: readonly string[], opti
   await initBackend(options.backend);
   const run = await loadRun(resolve(runDir));
   try {
-    return await predictWithRun(run, inputs, options);
+    const result = await predictWithRun(run, inputs, options);
+    return run.unfinished ? { ...result, unfinished: run.unfinished } : result;
   } finally {
     run.model.dispose();
   }

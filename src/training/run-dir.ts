@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { createRng } from '../data/random.ts';
 import { UserError } from '../errors.ts';
-import { loadWeights } from '../keras/index.ts';
+import { weightsFileHash } from '../cache/fingerprint.ts';
+import { loadWeights, readKerasFile } from '../keras/index.ts';
+import type { KerasFile } from '../keras/types.ts';
 import type { Preprocessing } from '../models/preprocess.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -47,6 +49,8 @@ export interface LoadedRun {
   /** The resolved config the run was trained with (`config.json`). */
   config: Record<string, unknown>;
   description: ModelDescription;
+  /** Set when the run did not finish (killed, interrupted): says the model is its best checkpoint. */
+  unfinished?: string;
 }
 
 /** Write JSON atomically, pretty-printed. */
@@ -79,7 +83,9 @@ export function readRunConfig(runDir: string): Promise<Record<string, unknown>> 
 
 /**
  * Load a run directory: rebuild the stitched model from `model.json` and load `model.weights.h5`
- * (by position: it was written from this very architecture).
+ * (by position: it was written from this very architecture). A run whose process died has no
+ * `model.weights.h5`: its frozen layers then load from the weights file it started from and the
+ * rest from `best.weights.h5`, and `unfinished` says so.
  */
 export async function loadRun(runDir: string): Promise<LoadedRun> {
   const description = await readJson<ModelDescription>(join(runDir, RUN_FILES.model), 'model description');
@@ -88,20 +94,44 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
   }
   const config = await readJson<Record<string, unknown>>(join(runDir, RUN_FILES.config), 'resolved config');
   const weightsPath = join(runDir, RUN_FILES.modelWeights);
-  await access(weightsPath).catch(() => {
-    throw new UserError(
-      `${weightsPath} not found: the run did not finish. Its best checkpoint (${RUN_FILES.checkpoint}) holds the trained layers; re-run \`transferkit train\` to produce the model.`,
-    );
-  });
-  // The seed only fills weights that the file then overwrites.
-  const { model, trainer } = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: description.classes.length, random: createRng('load') });
+  const finished = await exists(weightsPath);
+  if (!finished && !(await exists(join(runDir, RUN_FILES.checkpoint)))) {
+    throw new UserError(`${runDir}: neither ${RUN_FILES.modelWeights} nor ${RUN_FILES.checkpoint}: the run stopped before its first epoch ended; run \`transferkit train --resume ${runDir}\` or train again.`);
+  }
+  // An unfinished run (killed, interrupted) rebuilds from the frozen weights it started from plus its best checkpoint.
+  const frozen = finished ? undefined : await frozenWeights(runDir, description, config);
+  const { model, trainer } = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: description.classes.length, random: createRng('load'), weights: frozen });
   // The trainer shares the head's layers (each holds a reference): drop it so model.dispose() frees every weight.
-  if (trainer !== model) trainer.dispose();
   try {
-    await loadWeights(model, weightsPath);
+    await loadWeights(finished ? model : trainer, finished ? weightsPath : join(runDir, RUN_FILES.checkpoint));
   } catch (err) {
     model.dispose();
     throw err;
+  } finally {
+    if (trainer !== model) trainer.dispose();
   }
-  return { model, classes: description.classes, preprocessing: description.preprocessing, config, description };
+  const unfinished = finished ? undefined : `${runDir} is from an unfinished run: using its best checkpoint (${RUN_FILES.checkpoint}${await bestEpochNote(runDir)}).`;
+  return { model, classes: description.classes, preprocessing: description.preprocessing, config, description, ...(unfinished ? { unfinished } : {}) };
+}
+
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+/** The weights file the run's frozen layers came from, checked against the hash config.json recorded. */
+async function frozenWeights(runDir: string, description: ModelDescription, config: Record<string, unknown>): Promise<KerasFile | undefined> {
+  // Retrain checkpoints hold every layer; scratch runs have no frozen weights.
+  if (description.plan.init !== 'pretrained' || description.plan.cut === null) return undefined;
+  const recorded = config.weights as { path: string; sha256: string } | null;
+  if (!recorded) return undefined;
+  const hash = await weightsFileHash(recorded.path).catch(() => undefined);
+  if (hash !== recorded.sha256) {
+    throw new UserError(`${runDir} is from an unfinished run whose frozen layers come from ${recorded.path}, which is ${hash === undefined ? 'missing' : 'changed'}; restore that file or run \`transferkit train --resume ${runDir}\`.`);
+  }
+  return readKerasFile(recorded.path);
+}
+
+async function bestEpochNote(runDir: string): Promise<string> {
+  const history = await readFile(join(runDir, RUN_FILES.history), 'utf8').then((t) => JSON.parse(t) as EpochLogs[], () => []);
+  if (history.length === 0) return '';
+  const best = history.reduce((a, b) => (b.val_loss < a.val_loss ? b : a));
+  return `, epoch ${best.epoch + 1} of ${history.length} completed, val_loss ${best.val_loss.toFixed(4)}`;
 }

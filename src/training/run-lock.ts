@@ -50,7 +50,7 @@ async function acquire(dir: string, log: (line: string) => void): Promise<void> 
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await tryCreate(lockPath)) return;
     const pid = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
+    if (Number.isInteger(pid) && alive(pid)) {
       throw new UserError(`run directory ${dir} is in use by process ${pid} (${lockPath}); wait for it to finish or choose another --out.`);
     }
     // Renaming moves the stale lock aside exactly once, however many processes race for it.
