@@ -1,20 +1,29 @@
-import h5wasm, { type Dataset, type File, type Group } from 'h5wasm/node';
+import type { Dataset, File, Group } from 'h5wasm/node';
 
 export type { Dataset, File, Group };
 
-let ready: Promise<void> | undefined;
+type H5wasm = typeof import('h5wasm/node');
+/** Imported on first use: instantiating h5wasm costs ~600 MB of RSS, which a refused .keras never needs. */
+let loaded: Promise<H5wasm> | undefined;
+let module: H5wasm | undefined;
 
 /**
  * The initialised h5wasm module. HDF5's default error handler prints a multi-line HDF5-DIAG trace
  * to stderr and leaves h5wasm throwing a meaningless "name not defined"; the throwing handler makes
  * every HDF5 failure a JS Error whose message is that trace, so callers can reduce it to one line.
  */
-export async function loadH5(): Promise<typeof h5wasm> {
-  ready ??= h5wasm.ready.then((module) => {
-    module.activate_throwing_error_handler();
+export async function loadH5(): Promise<H5wasm['default']> {
+  loaded ??= import('h5wasm/node').then(async (m) => {
+    (await m.default.ready).activate_throwing_error_handler();
+    return (module = m);
   });
-  await ready;
-  return h5wasm;
+  return (await loaded).default;
+}
+
+/** The loaded module (for code that runs only on files opened after `loadH5`). */
+export function h5(): H5wasm {
+  if (!module) throw new Error('h5wasm used before loadH5()');
+  return module;
 }
 
 /** One line: the innermost HDF5 reason of an h5wasm error (`truncated file: eof = 10000, ...`), else the first line. */
@@ -26,12 +35,12 @@ export function hdf5Reason(err: unknown): string {
 
 /** True when `entry` is an HDF5 group (h5wasm returns several entity kinds from `get`). */
 export function isGroup(entry: unknown): entry is Group {
-  return entry instanceof h5wasm.Group;
+  return entry instanceof h5().default.Group;
 }
 
 /** True when `entry` is an HDF5 dataset. */
 export function isDataset(entry: unknown): entry is Dataset {
-  return entry instanceof h5wasm.Dataset;
+  return entry instanceof h5().default.Dataset;
 }
 
 /**

@@ -1,5 +1,4 @@
-import { Module } from 'h5wasm/node';
-import type { Dataset } from './h5.ts';
+import { h5, type Dataset } from './h5.ts';
 import type { WeightTensor } from './types.ts';
 
 const H5T_INTEGER = 0;
@@ -17,6 +16,7 @@ function halfToFloat(bits: number): number {
 
 /** The raw stored bytes: h5wasm's `value` refuses float16, so read it in the file's own type. */
 function rawBytes(ds: Dataset, nbytes: number): Uint8Array {
+  const { Module } = h5();
   const ptr = Module._malloc(nbytes);
   try {
     Module.get_dataset_data(ds.file_id, ds.path, null, null, null, BigInt(ptr));
