@@ -13,6 +13,7 @@ import { exportFeatures } from '../src/cache/export-features.ts';
 import { ExtractProgressReporter } from '../src/cache/progress-reporter.ts';
 import { splitNames } from '../src/data/dataset.ts';
 import { scanDataset, withoutPaths } from '../src/data/scan.ts';
+import { describeUnreadable } from '../src/data/unreadable.ts';
 import { describeError, UserError } from '../src/errors.ts';
 import { VGG16_LAYER_NAMES } from '../src/models/vgg16-spec.ts';
 import { parseOrThrow } from '../src/util/validate.ts';
@@ -55,6 +56,7 @@ const program = new Command('cache-bottlenecks')
         const s = await extractFeatures(items, { ...prefix, engine: o.engine, workers: o.workers, batchSize: o.batchSize, onProgress: reporter.update });
         reporter.stop();
         console.log(`computed ${s.computed}, reused ${s.reused}, unreadable ${s.unreadable.length} (${s.seconds.toFixed(1)} s)`);
+        for (const u of s.unreadable) console.error(describeUnreadable(u));
         if (o.export) {
           // Unreadable images have no features; export the rest, labels aligned.
           const readable = withoutPaths(dataset, new Set(s.unreadable.map((u) => u.path)));

@@ -2,7 +2,11 @@ import test from 'ava';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scanDataset } from '../src/data/scan.ts';
 import { initWeights } from '../src/models/init-weights.ts';
+import { advise } from '../src/strategies/advisor.ts';
+import { evaluateRun } from '../src/training/evaluate.ts';
+import { predictRun } from '../src/training/predict-run.ts';
 import { RUN_FILES } from '../src/training/run-dir.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
@@ -59,3 +63,17 @@ for (const strategy of ['freeze', 'slice', 'finetune', 'retrain', 'auto'] as con
     t.true(report.includes('triangles'));
   });
 }
+
+test.serial('advise, evaluate and predict name the same unreadable files, by path', async (t) => {
+  const trainBad = Object.keys(bad).filter((p) => p.includes('/train/')).sort();
+  const advice = await advise(await scanDataset(data), { weights, inputSize: 32, cache: base.cache });
+  t.deepEqual(advice.unreadable.map((u) => u.path).sort(), Object.keys(bad).sort());
+  const runDir = join(tmp, 'run-freeze');
+  // A folder other than the run's: every image of it is evaluated, unreadable ones named.
+  const report = await evaluateRun(runDir, join(data, 'train'), { engine: 'tfjs' });
+  t.deepEqual(report.unreadable.map((u) => u.path).sort(), trainBad);
+  t.is(report.data.images, 12);
+  const predicted = await predictRun(runDir, [join(data, 'train')], { engine: 'tfjs' });
+  t.deepEqual(predicted.unreadable.map((u) => u.path).sort(), trainBad);
+  for (const u of [...report.unreadable, ...predicted.unreadable, ...advice.unreadable]) t.regex(u.reason, bad[u.path]!, u.path);
+});

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { initBackendFromCli } from '../backend/index.ts';
 import { scanDataset } from '../data/scan.ts';
+import { describeUnreadable } from '../data/unreadable.ts';
 import { advise } from '../strategies/advisor.ts';
 import { resolveWeightsPath } from '../training/train.ts';
 import { parseOrThrow } from '../util/validate.ts';
@@ -41,6 +42,7 @@ export function register(program: Command): void {
       }
       console.log(`recommended strategy: ${advice.strategy} (${advice.size} dataset, ${advice.similarity} to ImageNet)`);
       for (const r of advice.reasons) console.log(`  ${r}`);
+      for (const u of advice.unreadable) console.error(`transferkit: ${describeUnreadable(u)}`);
       console.log(`  train with: transferkit train ${dataDir} --strategy ${advice.strategy}`);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { initBackendFromCli } from '../backend/index.ts';
+import { describeUnreadable } from '../data/unreadable.ts';
 import { EVALUATION_FILES, evaluateRun, type EvaluationReport } from '../training/evaluate.ts';
 import { formatClassificationReport, formatConfusion } from '../training/metrics.ts';
 import { parseOrThrow } from '../util/validate.ts';
@@ -26,7 +27,7 @@ function formatReport(r: EvaluationReport): string {
     lines.push('', 'most confidently wrong:');
     for (const m of r.confidentlyWrong) lines.push(`  ${m.confidence.toFixed(4)}  ${m.true} -> ${m.predicted}  ${m.path}`);
   }
-  for (const u of r.unreadable) lines.push(`skipped unreadable ${u.path}: ${u.reason}`);
+  for (const u of r.unreadable) lines.push(describeUnreadable(u));
   lines.push('', `wrote ${EVALUATION_FILES.report} and ${EVALUATION_FILES.confusion} in ${r.runDir}`);
   return lines.join('\n');
 }

@@ -9,6 +9,7 @@ import { isNoAugmentation } from '../data/augment.ts';
 import { splitNames } from '../data/dataset.ts';
 import { scanDataset } from '../data/scan.ts';
 import { addScanFlags, parseScanFlags } from '../data/scan-flags.ts';
+import { describeUnreadable } from '../data/unreadable.ts';
 import { parseOrThrow } from '../util/validate.ts';
 
 const optionsSchema = z.object({
@@ -31,7 +32,7 @@ export function formatSummary(s: ExtractSummary): string {
   const lines = [
     `${s.interrupted ? 'interrupted' : 'done'} in ${s.seconds.toFixed(1)} s${rate}: computed ${s.computed}, reused ${s.reused}, skipped-unreadable ${s.unreadable.length} of ${s.total}; wrote ${mb(s.bytesWritten)}`,
     `cache ${s.cache.dir}: ${s.cache.entries} entries, ${mb(s.cache.bytes)}; prefix ${s.identity.cut} at ${s.identity.inputSize}px, fingerprint ${s.fingerprint.slice(0, 12)}`,
-    ...s.unreadable.slice(0, 10).map((u) => `  unreadable: ${u.path}: ${u.reason}`),
+    ...s.unreadable.slice(0, 10).map((u) => `  ${describeUnreadable(u)}`),
     ...(s.unreadable.length > 10 ? [`  … and ${s.unreadable.length - 10} more unreadable files`] : []),
     ...(s.interrupted ? ['run the same command again to resume; finished batches are kept'] : []),
   ];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { initBackendFromCli } from '../backend/index.ts';
+import { describeUnreadable } from '../data/unreadable.ts';
 import { predictRun, type PredictRunResult } from '../training/predict-run.ts';
 import { parseOrThrow } from '../util/validate.ts';
 
@@ -46,7 +47,7 @@ export async function predictRunCommand(runDir: string, inputs: readonly string[
   else if (o.csv) console.log(formatPredictionsCsv(result));
   else {
     if (result.predictions.length > 0) console.log(formatPredictionsText(result));
-    for (const u of result.unreadable) console.error(`transferkit: skipped ${u.path}: ${u.reason}`);
+    for (const u of result.unreadable) console.error(`transferkit: ${describeUnreadable(u)}`);
   }
   if (result.unreadable.length > 0) process.exitCode = 1;
 }

@@ -19,6 +19,11 @@ export async function missingFileReason(path: string): Promise<string> {
   return 'file not found or not readable';
 }
 
+/** The one line every command prints for a skipped image. */
+export function describeUnreadable(u: UnreadableImage): string {
+  return `skipped unreadable ${u.path}: ${u.reason}`;
+}
+
 /** `items` without the unreadable paths, order kept. */
 export function withoutUnreadable<T extends { path: string }>(items: readonly T[], unreadable: readonly UnreadableImage[]): T[] {
   const bad = new Set(unreadable.map((u) => u.path));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import { createRng } from '../data/random.ts';
 import { ArraySource } from '../training/batch-source.ts';
 import { cachedFeatures, type FeatureOptions } from '../training/features.ts';
@@ -40,6 +41,8 @@ export interface Advice {
   thresholds: typeof ADVISOR_THRESHOLDS;
   /** One sentence per piece of evidence, for printing. */
   reasons: string[];
+  /** Probed images that could not be read (skipped). */
+  unreadable: UnreadableImage[];
 }
 
 const median = (v: number[]): number => {
@@ -81,7 +84,7 @@ async function pooled(train: ArraySource, val: ArraySource): Promise<[ArraySourc
 }
 
 /** Validation accuracy of a softmax layer trained on pooled features at `cut` (a linear probe). */
-async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, seed: number): Promise<number> {
+async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, seed: number): Promise<{ acc: number; unreadable: UnreadableImage[] }> {
   const n = ADVISOR_THRESHOLDS.probeImagesPerClass;
   const split = { train: perClass(dataset.splits.train, n), validation: perClass(dataset.splits.validation, n) };
   const features = await cachedFeatures(split, { ...o, cut });
@@ -96,7 +99,7 @@ async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, s
       trainer: probe, train, val, numClasses: classes, epochs: ADVISOR_THRESHOLDS.probeEpochs, batchSize: 32,
       optimizer: { name: 'adam', lr: 1e-2, momentum: 0 }, trainable: new Set(['predictions']), random,
     });
-    return (await evaluate([dense], val, 64, classes)).acc;
+    return { acc: (await evaluate([dense], val, 64, classes)).acc, unreadable: features.unreadable };
   } finally {
     probe.dispose();
   }
@@ -111,8 +114,8 @@ export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: numb
   const t = ADVISOR_THRESHOLDS;
   const { counts, imagesPerClass, size } = measureSize(dataset);
   const seed = o.seed ?? 0;
-  const deep = await probeAccuracy(dataset, PROBE_CUTS.deep, o, seed);
-  const early = await probeAccuracy(dataset, PROBE_CUTS.early, o, seed);
+  const { acc: deep, unreadable } = await probeAccuracy(dataset, PROBE_CUTS.deep, o, seed);
+  const { acc: early } = await probeAccuracy(dataset, PROBE_CUTS.early, o, seed);
   const similarity = deep >= t.deepAccuracy && deep >= early - t.maxDeepDeficit ? 'similar' : 'different';
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
   return {
@@ -127,5 +130,6 @@ export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: numb
       `linear probe on ${PROBE_CUTS.deep} features: ${pct(deep)} validation accuracy; on ${PROBE_CUTS.early}: ${pct(early)}`,
       `similarity: ${similarity} (similar when deep >= ${pct(t.deepAccuracy)} and at most ${pct(t.maxDeepDeficit)} below early)`,
     ],
+    unreadable,
   };
 }

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import { hasImageExtension, isIgnoredEntry } from '../data/formats.ts';
+import { missingFileReason } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import type { EngineChoice } from '../models/engines/index.ts';
 import { inferImages, type UnreadableImage } from './infer.ts';
@@ -72,7 +73,7 @@ export async function expandImageInputs(inputs: readonly string[]): Promise<{ pa
   const missing: UnreadableImage[] = [];
   for (const input of inputs) {
     const info = await stat(input).catch(() => undefined);
-    if (info === undefined) missing.push({ path: input, reason: 'not found' });
+    if (info === undefined) missing.push({ path: input, reason: await missingFileReason(input) });
     else if (info.isDirectory()) paths.push(...(await imagesIn(input)));
     else paths.push(input);
   }

@@ -10,7 +10,7 @@ import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import { createCountingRng } from '../data/random.ts';
 import { probeImages } from '../data/probe-images.ts';
 import { scanDataset } from '../data/scan.ts';
-import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
+import { describeUnreadable, withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
@@ -246,7 +246,7 @@ async function trainInto(
       await writeJson(join(runDir, RUN_FILES.model), description);
       await writeJson(join(runDir, RUN_FILES.manifest), manifest);
     }
-    for (const u of data.unreadable) log(`skipped unreadable ${u.path}: ${u.reason}`);
+    for (const u of data.unreadable) log(describeUnreadable(u));
     const perImage = data.train.labels.length / Math.max(data.items.train.length, 1);
     log(`training on ${data.train.labels.length} samples (${data.items.train.length} images${perImage > 1 ? ` x ${perImage} variants: original + augmented copies` : ''}), validating on ${data.val.labels.length}`);
 
