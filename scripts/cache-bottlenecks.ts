@@ -42,7 +42,7 @@ const program = new Command('cache-bottlenecks')
   .addOption(new Option('--export <format>', 'also export features for Python').choices(['npy', 'h5']))
   .option('--out <dir>', 'export directory (with --export)')
   .action(async (dirs: string[], raw: unknown) => {
-    const o = parseOrThrow(schema, raw, 'cache-bottlenecks options');
+    const o = parseOrThrow(schema, raw, 'cache-bottlenecks options', { asFlags: true });
     const unknownCut = o.cuts.find((c) => !VGG16_LAYER_NAMES.includes(c));
     if (unknownCut) throw new UserError(`--cuts: '${unknownCut}' is not a VGG16 conv-base layer; expected names like block3_pool,block4_pool,block5_pool`);
     if (o.export && !o.out) throw new UserError('--export needs --out DIR for the exported files');

@@ -25,7 +25,7 @@ const program = new Command('fetch-weights')
   .option('--dest <dir>', 'folder to put the files in', MODELS_DIR)
   .option('--base-url <url>', 'mirror serving the files by name (env TRANSFERKIT_WEIGHTS_BASE_URL)')
   .action(async (raw: unknown) => {
-    const args = parseOrThrow(argsSchema, raw, 'fetch-weights options');
+    const args = parseOrThrow(argsSchema, raw, 'fetch-weights options', { asFlags: true });
     const which: WeightsSelection = args.all ? 'all' : args.top ? 'top' : 'notop';
     const fetched = await fetchWeights({ which, dest: args.dest, baseUrl: args.baseUrl, onEvent: downloadProgress() });
     console.error(`done: ${fetched.map((f) => `${f.name} (${f.status})`).join(', ')}`);

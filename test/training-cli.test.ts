@@ -17,7 +17,7 @@ test('--vgg-train picks which of fc1, fc2, predictions train', async (t) => {
 });
 
 test('an unknown --vgg-train layer is refused with the allowed names', async (t) => {
-  await t.throwsAsync(resolve('--head', 'vgg', '--vgg-train', 'fc1,fc3'), { instanceOf: UserError, message: /vggTrain.*"fc1"\|"fc2"\|"predictions"/ });
+  await t.throwsAsync(resolve('--head', 'vgg', '--vgg-train', 'fc1,fc3'), { instanceOf: UserError, message: /--vgg-train.*"fc1"\|"fc2"\|"predictions"/ });
 });
 
 test('augmentation flags: a preset, Keras fields overriding it, and --augment-copies', async (t) => {
@@ -25,6 +25,7 @@ test('augmentation flags: a preset, Keras fields overriding it, and --augment-co
   t.is(o.augmentCopies, 3);
   t.like(o.augment, { rotationRange: 7, verticalFlip: true, horizontalFlip: true });
   t.is((await resolve()).augment, undefined);
-  await t.throwsAsync(resolve('--augment-copies', '0'), { instanceOf: UserError, message: /augmentCopies/ });
+  await t.throwsAsync(resolve('--augment-copies', '0'), { instanceOf: UserError, message: /--augment-copies/ });
+  await t.throwsAsync(resolve('--batch-size', '0'), { instanceOf: UserError, message: /^Invalid train options \(--batch-size: / });
   await t.throwsAsync(parseTrainArgs(['data', '--augment', 'wild']), { instanceOf: UserError, message: /--augment/ });
 });

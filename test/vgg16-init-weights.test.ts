@@ -98,5 +98,5 @@ test.serial('CLI init-weights --no-top --seed writes the same file for the same 
   t.deepEqual(a.layers.map((l) => l.weights.map((w) => w.data)), b.layers.map((l) => l.weights.map((w) => w.data)));
   const bad = await t.throwsAsync(run(join(dir, 'c.h5'), '-1'));
   t.is((bad as unknown as { code: number }).code, 1);
-  t.regex((bad as unknown as { stderr: string }).stderr, /^transferkit: Invalid init-weights options \(seed: /);
+  t.regex((bad as unknown as { stderr: string }).stderr, /^transferkit: Invalid init-weights options \(--seed: /);
 });

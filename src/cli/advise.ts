@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the split and the probes (default 0)')
     .option('--json', 'print the advice as JSON')
     .action(async (dataDir: string, raw: unknown, self: Command) => {
-      const o = parseOrThrow(optionsSchema, raw, 'advise options');
+      const o = parseOrThrow(optionsSchema, raw, 'advise options', { asFlags: true });
       await initBackendFromCli(self);
       const weights = await resolveWeightsPath({ weights: o.weights, head: 'gap' });
       const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });

@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--md5', 'also check the md5 of each weights file (reads every byte)')
     .option('--models-dir <dir>', 'folder to look for weights in (default: the project models/ folder)')
     .action(async (raw: unknown, cmd: Command) => {
-      const o = parseOrThrow(optionsSchema, raw, 'doctor options');
+      const o = parseOrThrow(optionsSchema, raw, 'doctor options', { asFlags: true });
       const flag = (cmd.optsWithGlobals() as { backend?: string }).backend;
       const backend = flag === undefined ? undefined : parseBackendPreference(flag, '--backend');
       const report = await diagnose({ backend, md5: o.md5, modelsDir: o.modelsDir });

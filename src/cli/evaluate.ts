@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .option('--engine <name>', 'inference engine: auto (onnx when onnxruntime loads) | onnx | tfjs', 'auto')
     .option('--json', 'print evaluation.json instead of text')
     .action(async (runDir: string, dataDir: string | undefined, raw: unknown, cmd: Command) => {
-      const o = parseOrThrow(optionsSchema, raw, 'evaluate options');
+      const o = parseOrThrow(optionsSchema, raw, 'evaluate options', { asFlags: true });
       await initBackendFromCli(cmd);
       const report = await evaluateRun(runDir, dataDir, { worst: o.worst, batchSize: o.batchSize, engine: o.engine });
       if (report.unfinished) console.error(`transferkit: note: ${report.unfinished}`);

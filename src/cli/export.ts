@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .requiredOption('--format <format>', EXPORT_FORMATS.join(' | '))
     .option('--out <dir>', 'output folder, replaced atomically (default RUN_DIR/export/FORMAT)')
     .action(async (runDir: string, raw: unknown, cmd: Command) => {
-      const o = parseOrThrow(optionsSchema, raw, 'export options');
+      const o = parseOrThrow(optionsSchema, raw, 'export options', { asFlags: true });
       await initBackendFromCli(cmd);
       const result = await exportRun(runDir, o.format, { out: o.out });
       if (result.unfinished) console.error(`transferkit: note: ${result.unfinished}`);

@@ -58,7 +58,7 @@ export function register(program: Command): void {
   addScanFlags(cmd);
   addAugmentFlags(cmd);
   cmd.action(async (dataDir: string, raw: Record<string, unknown>, command: Command) => {
-    const o = parseOrThrow(optionsSchema, raw, 'extract options');
+    const o = parseOrThrow(optionsSchema, raw, 'extract options', { asFlags: true });
     const { seed, ...scan } = parseScanFlags(raw);
     const augment = parseAugmentFlags(raw);
     const globalBackend = (command.optsWithGlobals() as { backend?: string }).backend;

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--no-top', 'without fc1/fc2/predictions (56 MB instead of 528 MB)')
     .option('--seed <n>', 'PRNG seed; the same seed gives identical weights', '0')
     .action(async (raw: unknown) => {
-      const { out, top, seed } = parseOrThrow(optionsSchema, raw, 'init-weights options');
+      const { out, top, seed } = parseOrThrow(optionsSchema, raw, 'init-weights options', { asFlags: true });
       await initWeights(out, { includeTop: top, seed });
       console.log(`Wrote ${out} (VGG16${top ? '' : ' without top'}, seed ${seed})`);
     });

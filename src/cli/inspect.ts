@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('--json', 'print the description as JSON')
     .option('--run', 'also build the model from its config, load its weights, run it once on zeros and print the output shape')
     .action(async (file: string, raw: unknown, cmd: Command) => {
-      const o = parseOrThrow(optionsSchema, raw, 'inspect options');
+      const o = parseOrThrow(optionsSchema, raw, 'inspect options', { asFlags: true });
       const description = describeKerasFile(await readKerasFile(file));
       const run = o.run ? await runModel(file, cmd) : undefined;
       if (o.json) console.log(JSON.stringify(run ? { ...description, run } : description, null, 2));

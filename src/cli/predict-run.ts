@@ -39,7 +39,7 @@ function formatPredictionsText(result: PredictRunResult): string {
  * others are printed.
  */
 export async function predictRunCommand(runDir: string, inputs: readonly string[], raw: unknown, cmd: Command): Promise<void> {
-  const o = parseOrThrow(optionsSchema, raw, 'predict options');
+  const o = parseOrThrow(optionsSchema, raw, 'predict options', { asFlags: true });
   await initBackendFromCli(cmd);
   const result = await predictRun(runDir, inputs, { top: o.top, engine: o.engine });
   if (result.unfinished) console.error(`transferkit: note: ${result.unfinished}`);

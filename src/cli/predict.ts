@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--engine <name>', 'RUN_DIR form: inference engine, auto (onnx when onnxruntime loads) | onnx | tfjs (default auto)')
     .action(async (images: string[], raw: unknown, cmd: Command) => {
       if (await isRunDir(images[0]!)) return predictRunCommand(images[0]!, images.slice(1), raw, cmd);
-      const { weights, labels, top, json } = parseOrThrow(optionsSchema, raw, 'predict options');
+      const { weights, labels, top, json } = parseOrThrow(optionsSchema, raw, 'predict options', { asFlags: true });
       await initBackendFromCli(cmd);
       const results = await predictImagenet(images, { weights, labels, top });
       console.log(json ? JSON.stringify(results, null, 2) : formatPredictions(results));

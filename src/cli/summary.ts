@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option('--pooling <mode>', 'global pooling after block5_pool with --no-top: avg | max')
     .option('--weights <file>', 'load this Keras HDF5 weights file first (checks that it fits)')
     .action(async (raw: unknown, cmd: Command) => {
-      const o = parseOrThrow(optionsSchema, raw, 'summary options');
+      const o = parseOrThrow(optionsSchema, raw, 'summary options', { asFlags: true });
       await initBackendFromCli(cmd);
       const side = o.inputSize ?? 224;
       const model = await vgg16({ includeTop: o.top, inputShape: [side, side, 3], pooling: o.pooling, weights: o.weights });

@@ -81,7 +81,10 @@ export async function trainOptionsFromCli(cmd: Command): Promise<TrainOptions> {
   for (const key of Object.keys(flags)) if (given(key) && TRAIN_KEYS.has(key)) fromFlags[key] = flags[key];
   if ([...AUGMENT_KEYS].some(given)) fromFlags.augment = parseAugmentFlags(flags);
   const config = typeof flags.config === 'string' ? await readConfig(flags.config) : {};
-  return { ...config, ...fromFlags } as TrainOptions;
+  const options = { ...config, ...fromFlags } as TrainOptions;
+  // Validated here, where the user typed flags, so errors name them (--batch-size), not the option keys.
+  parseOrThrow(trainOptionsSchema, options, 'train options', { asFlags: true });
+  return options;
 }
 
 /**
@@ -110,8 +113,7 @@ export function register(program: Command): void {
     const flags = self.opts<{ resume?: string; overwrite?: boolean }>();
     if (flags.resume === undefined && dataDir === undefined) throw new UserError('train: missing DATA_DIR (or --resume RUN_DIR to continue a run).');
     if (flags.resume !== undefined && dataDir !== undefined) throw new UserError(`train --resume ${flags.resume} takes no DATA_DIR: the run continues on the folder it started with.`);
-    // Validated here so errors name the flags (--batch-size), not the option keys.
-    const options = flags.resume === undefined ? parseOrThrow(trainOptionsSchema, await trainOptionsFromCli(self), 'train options', { asFlags: true }) : undefined;
+    const options = flags.resume === undefined ? await trainOptionsFromCli(self) : undefined;
     const globals = self.optsWithGlobals() as { backend?: string };
     const controller = new AbortController();
     const onSigint = (): void => {

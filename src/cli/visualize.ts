@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--channels <list>', 'input channels per filter for deeper layers (default 0-15)')
     .requiredOption('--out <file.png>', 'PNG to write')
     .action(async (raw: unknown, cmd: Command) => {
-      const o = parseOrThrow(kernelsSchema, raw, 'visualize kernels options');
+      const o = parseOrThrow(kernelsSchema, raw, 'visualize kernels options', { asFlags: true });
       await initBackendFromCli(cmd);
       await visualizeKernels(o);
       console.log(`wrote ${o.out}`);
@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .option('--size <pixels>', 'input side for a weights file (a run uses its own)', '224')
     .requiredOption('--out <file.png>', 'PNG to write')
     .action(async (image: string, raw: unknown, cmd: Command) => {
-      const o = parseOrThrow(activationsSchema, raw, 'visualize activations options');
+      const o = parseOrThrow(activationsSchema, raw, 'visualize activations options', { asFlags: true });
       await initBackendFromCli(cmd);
       await visualizeActivations({ ...o, image });
       console.log(`wrote ${o.out}`);
@@ -93,7 +93,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for the starting noise and jitter', '0')
     .requiredOption('--out <file.png>', 'PNG to write')
     .action(async (raw: unknown, cmd: Command) => {
-      const o = parseOrThrow(maximizeSchema, raw, 'visualize maximize options');
+      const o = parseOrThrow(maximizeSchema, raw, 'visualize maximize options', { asFlags: true });
       const backend = await initBackendFromCli(cmd);
       const every = Math.max(1, Math.round(o.steps / 10));
       const started = Date.now();
@@ -119,7 +119,7 @@ export function register(program: Command): void {
     .option('--labels <file>', 'ImageNet class index JSON for names (default models/imagenet_class_index.json)')
     .requiredOption('--out <file.png>', 'PNG to write')
     .action(async (inputs: string[], raw: unknown, cmd: Command) => {
-      const o = parseOrThrow(gradcamSchema, raw, 'visualize gradcam options');
+      const o = parseOrThrow(gradcamSchema, raw, 'visualize gradcam options', { asFlags: true });
       if (o.top && o.class !== undefined) throw new UserError('--class and --top both given; pass one (the default is --top).');
       const [weights, image] = inputs.length === 2 ? inputs : [o.weights, inputs[0]];
       if (inputs.length > 2 || (inputs.length === 2 && o.weights !== undefined) || weights === undefined || image === undefined) {
