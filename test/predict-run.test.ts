@@ -31,7 +31,7 @@ await writeFile(broken, 'not a jpeg');
 test.serial('folders expand recursively and sorted, skipping hidden entries and non-images; missing paths are reported', async (t) => {
   const { paths, missing } = await expandImageInputs([inputs, join(tmp, 'nope.png'), broken]);
   t.deepEqual(paths, [join(inputs, 'a-red.png'), join(inputs, 'nested', 'b-blue.png'), join(inputs, 'nested', 'c-edge.png'), broken]);
-  t.deepEqual(missing, [{ path: join(tmp, 'nope.png'), reason: 'not found' }]);
+  t.deepEqual(missing, [{ path: join(tmp, 'nope.png'), reason: 'file not found or not readable' }]);
 });
 
 test.serial("probabilities are the model's on the recorded preprocessing (crop at 32), top-k sorted with class names", async (t) => {

@@ -4,10 +4,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UserError } from '../src/errors.ts';
 import { readKerasFile } from '../src/keras/index.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { RESUME_DIR } from '../src/training/resume-point.ts';
 import { RUN_FILES } from '../src/training/run-dir.ts';
+import { resumeTraining, train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -86,3 +88,22 @@ for (const [strategy, backend, epochs] of [['freeze', 'cpu', 12], ['finetune', '
     t.deepEqual((await history(runDir)).map((h) => h.lr), (await history(reference)).map((h) => h.lr));
   });
 }
+
+test.serial('Ctrl-C (the abort signal) mid-run, then resumeTraining: the same weights as an uninterrupted run; a finished run is not resumed', async (t) => {
+  const options = { strategy: 'freeze', inputSize: 32, weights, cache: join(tmp, 'cache'), epochs: 5, batchSize: 4, lr: 0.01, seed: 3, quiet: true } as const;
+  const reference = await train(data, { ...options, out: join(tmp, 'abort-reference') }, { log: () => {} });
+  const controller = new AbortController();
+  const out = join(tmp, 'aborted');
+  const log = (line: string) => {
+    if (line.startsWith('epoch 3/')) controller.abort();
+  };
+  const stopped = await train(data, { ...options, out }, { log, signal: controller.signal });
+  t.true(stopped.interrupted);
+  t.is(stopped.history.length, 3);
+  const resumed = await resumeTraining(out, { log: () => {} });
+  t.false(resumed.interrupted);
+  t.deepEqual(resumed.history.map((h) => h.val_loss), reference.history.map((h) => h.val_loss));
+  const [want, got] = [await modelWeights(reference.runDir), await modelWeights(out)];
+  for (const [name, w] of want) t.deepEqual(got.get(name), w, name);
+  await t.throwsAsync(resumeTraining(out, { log: () => {} }), { instanceOf: UserError, message: /already finished/ });
+});

@@ -63,15 +63,20 @@ export async function writeResumePoint(runDir: string, point: ResumePoint): Prom
   for (const other of await readdir(dir)) if (other !== name && POINT.test(other)) await rm(join(dir, other), { recursive: true, force: true });
 }
 
-/** The latest saved point, or undefined when the run never completed an epoch. */
-export async function readResumePoint(runDir: string): Promise<ResumePoint | undefined> {
-  const dir = join(runDir, RESUME_DIR);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => POINT.test(n));
+/** The folder name of the latest saved point, if any. */
+export async function latestResumePoint(runDir: string): Promise<string | undefined> {
+  const names = (await readdir(join(runDir, RESUME_DIR)).catch(() => [] as string[])).filter((n) => POINT.test(n));
   const key = (n: string): [number, number] => {
     const [, p, e] = POINT.exec(n)!;
     return [Number(p), Number(e)];
   };
-  const latest = names.sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]).at(-1);
+  return names.sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]).at(-1);
+}
+
+/** The latest saved point, or undefined when the run never completed an epoch. */
+export async function readResumePoint(runDir: string): Promise<ResumePoint | undefined> {
+  const dir = join(runDir, RESUME_DIR);
+  const latest = await latestResumePoint(runDir);
   if (latest === undefined) return undefined;
   try {
     const bin = await readFile(join(dir, latest, BIN));

@@ -30,7 +30,7 @@ import { ImageSource } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
-import { readResumePoint, RESUME_DIR } from './resume-point.ts';
+import { latestResumePoint, readResumePoint, RESUME_DIR } from './resume-point.ts';
 import { readRunConfig, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
 import { claimRunDir } from './run-lock.ts';
 import { runPhases } from './run-phases.ts';
@@ -169,7 +169,10 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
  */
 export async function resumeTraining(runDir: string, hooks: Omit<TrainHooks, 'overwrite'> = {}): Promise<TrainResult> {
   const config = await readRunConfig(runDir);
-  if (await exists(join(runDir, RUN_FILES.modelWeights))) throw new UserError(`run ${runDir} already finished (it has ${RUN_FILES.modelWeights}); nothing to resume.`);
+  // A finished run removes its resume points; an interrupted one (Ctrl-C) keeps them beside its model.
+  if ((await latestResumePoint(runDir)) === undefined && (await exists(join(runDir, RUN_FILES.modelWeights)))) {
+    throw new UserError(`run ${runDir} already finished (it has ${RUN_FILES.modelWeights}); nothing to resume.`);
+  }
   const options = resolveTrainOptions({ ...(config.options as TrainOptions), strategy: config.strategy as TrainOptions['strategy'], out: runDir });
   return runTraining(config.dataDir as string, options, { ...hooks, advice: config.advice as Advice | undefined }, true);
 }
