@@ -1,35 +1,38 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Zip, ZipDeflate } from 'fflate';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { Zip, type ZipInputFile } from 'fflate';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const tmp = await mkdtemp(join(tmpdir(), 'tk-bomb-'));
 test.after.always(() => rm(tmp, { recursive: true, force: true }));
 
-/** A .keras of a few MB whose `member` inflates to 1 GiB of zeros (built by streaming, never in memory). */
+/**
+ * A .keras of about 1 MB whose `member` inflates to 1 GiB of zeros. zlib deflates 16 MiB once
+ * without ending the stream; 64 copies of that block, then an empty final block, are one valid
+ * deflate stream (a full flush makes each copy independent) — built in a second, never inflated here.
+ */
 async function zipBomb(member: string): Promise<string> {
   const path = join(tmp, `${member}.keras`);
-  const out = createWriteStream(path);
-  const done = new Promise<void>((resolve, reject) => {
-    out.on('finish', resolve);
-    out.on('error', reject);
-  });
-  const zip = new Zip((err, chunk, final) => {
+  const zeros = Buffer.alloc(16 * 2 ** 20);
+  const block = new Uint8Array(deflateRawSync(zeros, { level: 9, finishFlush: constants.Z_FULL_FLUSH }));
+  let crc = 0;
+  for (let i = 0; i < 64; i++) crc = crc32(zeros, crc);
+  const parts: Uint8Array[] = [];
+  const zip = new Zip((err, chunk) => {
     if (err) throw err;
-    out.write(chunk);
-    if (final) out.end();
+    parts.push(chunk);
   });
-  const entry = new ZipDeflate(member, { level: 9 });
+  const entry: ZipInputFile = { filename: member, compression: 8, size: 64 * zeros.length, crc, terminate: () => {} };
   zip.add(entry);
-  const zeros = new Uint8Array(16 * 2 ** 20);
-  for (let i = 0; i < 64; i++) entry.push(zeros, i === 63);
+  for (let i = 0; i < 64; i++) entry.ondata!(null, block, false);
+  entry.ondata!(null, new Uint8Array(deflateRawSync(Buffer.alloc(0))), true);
   zip.end();
-  await done;
+  await writeFile(path, Buffer.concat(parts));
   return path;
 }
 
