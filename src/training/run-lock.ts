@@ -53,12 +53,17 @@ async function acquire(dir: string, log: (line: string) => void): Promise<void> 
     if (Number.isInteger(pid) && alive(pid)) {
       throw new UserError(`run directory ${dir} is in use by process ${pid} (${lockPath}); wait for it to finish or choose another --out.`);
     }
-    // Renaming moves the stale lock aside exactly once, however many processes race for it.
-    const moved = await rename(lockPath, `${lockPath}.stale.${process.pid}`).then(() => true, () => false);
-    if (moved) {
-      await rm(`${lockPath}.stale.${process.pid}`, { force: true });
-      log(`run directory ${dir}: taking over the lock of process ${Number.isInteger(pid) ? pid : '?'}, which is no longer running`);
+    // Renaming moves the stale lock aside exactly once, however many processes race for it; a lock
+    // that a racing process created meanwhile (another pid inside) is put back.
+    const aside = `${lockPath}.stale.${process.pid}`;
+    if (!(await rename(lockPath, aside).then(() => true, () => false))) continue;
+    const movedPid = Number.parseInt(await readFile(aside, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(movedPid) && movedPid !== pid) {
+      await rename(aside, lockPath);
+      continue;
     }
+    await rm(aside, { force: true });
+    log(`run directory ${dir}: taking over the lock of process ${Number.isInteger(pid) ? pid : '?'}, which is no longer running`);
   }
   throw new UserError(`run directory ${dir}: could not take its lock ${lockPath}; remove it if no transferkit process uses the folder.`);
 }
