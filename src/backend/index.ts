@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UsageError, UserError } from '../errors.ts';
 import { activateCandidate, BACKEND_NAMES, CANDIDATES, loadCandidate, type BackendCandidate, type BackendName, type LoadResult } from './candidates.ts';
 import { WASM_CUSTOM_KERNELS } from './wasm-kernels.ts';
 
@@ -57,7 +57,7 @@ const preferenceSchema = z.enum(['auto', ...BACKEND_NAMES]);
 export function parseBackendPreference(value: string, from: string): BackendPreference {
   const parsed = preferenceSchema.safeParse(value.trim().toLowerCase());
   if (!parsed.success) {
-    throw new UserError(`unknown backend "${value}" (from ${from}); expected one of: ${preferenceSchema.options.join(', ')}`);
+    throw new UsageError(`unknown backend "${value}" (from ${from}); expected one of: ${preferenceSchema.options.join(', ')}`);
   }
   return parsed.data;
 }

@@ -4,7 +4,7 @@ import type { BackendPreference } from '../backend/index.ts';
 import { parseTrainArgs } from '../cli/train.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
-import { MODELS_DIR } from '../models/fetch.ts';
+import { modelsDir } from '../util/user-dirs.ts';
 import { REPORT_FILE } from '../report/html-report.ts';
 import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
@@ -62,7 +62,7 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
 
   const { dir: dataDir, report } = await askDataDir(io, new DataDirValidator({ valSplit: base.valSplit, seed: base.seed }));
   const dataset = report.dataset!;
-  const weights = await askWeights(io, options.modelsDir ?? MODELS_DIR, base.seed);
+  const weights = await askWeights(io, options.modelsDir ?? modelsDir(), base.seed);
   const inputSize = await askNumber(io, 'inputSize', '--input-size', 'Image size in pixels (224 is what VGG16 learned on; smaller trains faster, less accurately):', base.inputSize);
 
   const similarity = await askSimilarity(io);

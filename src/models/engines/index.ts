@@ -60,7 +60,7 @@ function requireAllWeights(model: tf.LayersModel, file: KerasFile): void {
   const present = new Set(file.layers.filter((l) => l.weights.length > 0).map((l) => l.name));
   const missing = model.layers.filter((l) => l.weights.length > 0 && !present.has(l.name)).map((l) => l.name);
   if (missing.length > 0)
-    throw new UserError(`${file.path}: no weights for layer(s) ${missing.join(', ')} of the VGG16 prefix; expected a VGG16 weights file (e.g. from npm run fetch-weights or transferkit init-weights)`);
+    throw new UserError(`${file.path}: no weights for layer(s) ${missing.join(', ')} of the VGG16 prefix; expected a VGG16 weights file (e.g. from transferkit fetch-weights or transferkit init-weights)`);
 }
 
 /** Build the prefix `block1_conv1 … cut` from `weights` on the chosen engine. */
