@@ -35,7 +35,7 @@ export async function classifyImages(model: tf.LayersModel, paths: readonly stri
 export interface PredictImagenetOptions {
   /** Keras HDF5 file with VGG16 weights including the top (path or an already read file). Required. */
   weights: string | KerasFile;
-  /** `imagenet_class_index.json`-format labels. Default: models/imagenet_class_index.json. */
+  /** `imagenet_class_index.json`-format labels. Default: {@link defaultClassIndexPath}. */
   labels?: string;
   /** Classes reported per image. Default: 5. */
   top?: number;

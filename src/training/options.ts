@@ -56,7 +56,7 @@ export const trainOptionsSchema = z
     seed: z.number().int().min(0).default(1337),
     /** Run directory. Default: runs/<date>-<strategy>. */
     out: z.string().min(1).optional(),
-    /** VGG16 weights file (Keras HDF5); default models/vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5. */
+    /** VGG16 weights file (Keras HDF5); default the official Keras file (see `resolveWeightsPath` in train.ts; downloaded once). */
     weights: z.string().min(1).optional(),
     /** Square input side in pixels (>= 32; the vgg head needs 224). Default: 224. */
     inputSize: z.number().int().min(32).default(224),

@@ -24,7 +24,7 @@ import { DataDirValidator } from './validate.ts';
 export interface WizardOptions {
   /** Terminal streams. Default: process.stdin / process.stdout. */
   streams?: WizardStreams;
-  /** Where weights are looked for, downloaded and random-initialised. Default: the project's models/. */
+  /** Where weights are looked for, downloaded and random-initialised. Default: {@link modelsDir} (`~/.cache/transferkit/models`). */
   modelsDir?: string;
   /** More `transferkit train` flags, applied to every run and printed in the command (e.g. `--cache DIR`). Default: none. */
   extraArgs?: string[];
