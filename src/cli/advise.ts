@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .command('advise')
     .argument('<DATA_DIR>', 'image folder')
     .description('Recommend a strategy from dataset size and measured similarity (linear probes on deep vs early features)')
-    .option('--weights <file>', 'VGG16 Keras weights (default models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5)')
+    .option('--weights <file>', 'VGG16 Keras weights (default the official Keras file, downloaded once into ~/.cache/transferkit/models)')
     .option('--input-size <n>', 'square input side (default 224)')
     .option('--cache <dir>', `feature cache directory (default ${featureCacheDir()})`)
     .option('--engine <name>', 'auto | onnx | tfjs (default auto)')

@@ -116,7 +116,7 @@ export function register(program: Command): void {
     .option('--class <index>', 'class index to explain')
     .option('--top', 'explain the top predicted class (the default)')
     .option('--layer <name>', 'conv layer (default: the last Conv2D, block5_conv3)')
-    .option('--labels <file>', 'ImageNet class index JSON for names (default models/imagenet_class_index.json)')
+    .option('--labels <file>', 'ImageNet class index JSON for names (default: the one `transferkit fetch-weights` downloads)')
     .requiredOption('--out <file.png>', 'PNG to write')
     .action(async (inputs: string[], raw: unknown, cmd: Command) => {
       const o = parseOrThrow(gradcamSchema, raw, 'visualize gradcam options');
