@@ -1,7 +1,7 @@
 import { access, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
+import { installedVersion } from '../backend/installed-packages.ts';
 import { weightsFileHash } from '../cache/fingerprint.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
@@ -11,10 +11,10 @@ import { createCountingRng } from '../data/random.ts';
 import { probeImages } from '../data/probe-images.ts';
 import { scanDataset } from '../data/scan.ts';
 import { describeUnreadable, withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
-import { UserError } from '../errors.ts';
+import { UserError, readableError } from '../errors.ts';
 import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
-import { MODELS_DIR, OFFICIAL_FILES, fetchWeights } from '../models/fetch.ts';
+import { OFFICIAL_FILES, fetchWeights, officialFilePath } from '../models/fetch.ts';
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
@@ -22,6 +22,8 @@ import { advise, type Advice } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';
+import { modelsDir } from '../util/user-dirs.ts';
+import { TRANSFERKIT_VERSION } from '../version.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
@@ -34,12 +36,6 @@ import { latestResumePoint, readResumePoint, RESUME_DIR } from './resume-point.t
 import { readRunConfig, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
 import { claimRunDir } from './run-lock.ts';
 import { runPhases } from './run-phases.ts';
-
-/** Where the official Keras files are expected (`npm run fetch-weights` and `train` put them there). */
-export const DEFAULT_WEIGHTS = {
-  notop: join(MODELS_DIR, OFFICIAL_FILES.notop.name),
-  top: join(MODELS_DIR, OFFICIAL_FILES.top.name),
-} as const;
 
 /** Runtime hooks of `train` (not part of the reproducible config). */
 export interface TrainHooks {
@@ -75,7 +71,10 @@ interface ImageSources {
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
-/** The weights file to use: `--weights`, else the official file in models/ (with-top for the vgg head). */
+/**
+ * The weights file to use: `--weights`, else the official file (with-top for the vgg head) in the
+ * models folder or in Keras's `~/.keras/models`, downloaded into the models folder when in neither.
+ */
 export async function resolveWeightsPath(
   o: Pick<ResolvedTrainOptions, 'weights' | 'head'>,
   log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
@@ -84,11 +83,11 @@ export async function resolveWeightsPath(
     if (!(await exists(o.weights))) throw new UserError(`weights file ${o.weights} not found; pass an existing Keras HDF5 file with --weights.`);
     return o.weights;
   }
-  const candidates = o.head === 'vgg' ? [DEFAULT_WEIGHTS.top] : [DEFAULT_WEIGHTS.notop, DEFAULT_WEIGHTS.top];
+  const candidates = (o.head === 'vgg' ? [OFFICIAL_FILES.top] : [OFFICIAL_FILES.notop, OFFICIAL_FILES.top]).map(officialFilePath);
   for (const c of candidates) if (await exists(c)) return c;
   // Like Keras's weights='imagenet': the official file is downloaded (md5-checked) on first use.
   const wanted = candidates[0]!;
-  log(`no VGG16 weights in ${MODELS_DIR}; fetching the official ImageNet file (once)`);
+  log(`no VGG16 weights in ${modelsDir()}; fetching the official ImageNet file (once)`);
   try {
     await fetchWeights({ which: o.head === 'vgg' ? 'top' : 'notop', classIndex: false, onEvent: downloadProgress() });
   } catch (err) {
@@ -100,19 +99,13 @@ export async function resolveWeightsPath(
   return wanted;
 }
 
-/** Versions recorded in config.json, read from the installed package.json files. */
-async function packageVersions(): Promise<Record<string, string>> {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const version = async (dir: string): Promise<string> => {
-    try {
-      return (JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      return 'unknown';
-    }
-  };
+/**
+ * Versions recorded in config.json, found the way Node finds the packages (a consumer's
+ * node_modules hoists them beside transferkit).
+ */
+function packageVersions(): Record<string, string> {
   const names = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'sharp', 'h5wasm', 'onnxruntime-node', 'lmdb'];
-  const entries = await Promise.all(names.map(async (n) => [n, await version(join('node_modules', n))] as const));
-  return { transferkit: await version('.'), ...Object.fromEntries(entries), node: process.version };
+  return { transferkit: TRANSFERKIT_VERSION, ...Object.fromEntries(names.map((n) => [n, installedVersion(n) ?? 'not installed'])), node: process.version };
 }
 
 /** `runs/<UTC date and time>-<strategy>`: the run directory when `out` is not given. */
@@ -156,10 +149,14 @@ async function sameData(runDir: string, splits: Record<string, unknown>): Promis
  * `transferkit train DATA_DIR`: scan the folder, pick the strategy (the advisor measures the data
  * when `auto`), cache the frozen prefix's features, train phase by phase with Keras-style callbacks,
  * and write the run directory (config, classes, manifest, history, curves, best checkpoint and the
- * stitched model).
+ * stitched model). Every error it throws has a one-line message (see {@link readableError}).
  */
 export async function train(dataDir: string, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
-  return runTraining(dataDir, resolveTrainOptions(options), hooks, false);
+  try {
+    return await runTraining(dataDir, resolveTrainOptions(options), hooks, false);
+  } catch (err) {
+    throw readableError(err);
+  }
 }
 
 /**
@@ -168,13 +165,17 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
  * uninterrupted run's.
  */
 export async function resumeTraining(runDir: string, hooks: Omit<TrainHooks, 'overwrite'> = {}): Promise<TrainResult> {
-  const config = await readRunConfig(runDir);
-  // A finished run removes its resume points; an interrupted one (Ctrl-C) keeps them beside its model.
-  if ((await latestResumePoint(runDir)) === undefined && (await exists(join(runDir, RUN_FILES.modelWeights)))) {
-    throw new UserError(`run ${runDir} already finished (it has ${RUN_FILES.modelWeights}); nothing to resume.`);
+  try {
+    const config = await readRunConfig(runDir);
+    // A finished run removes its resume points; an interrupted one (Ctrl-C) keeps them beside its model.
+    if ((await latestResumePoint(runDir)) === undefined && (await exists(join(runDir, RUN_FILES.modelWeights)))) {
+      throw new UserError(`run ${runDir} already finished (it has ${RUN_FILES.modelWeights}); nothing to resume.`);
+    }
+    const options = resolveTrainOptions({ ...(config.options as TrainOptions), strategy: config.strategy as TrainOptions['strategy'], out: runDir });
+    return await runTraining(config.dataDir as string, options, { ...hooks, advice: config.advice as Advice | undefined }, true);
+  } catch (err) {
+    throw readableError(err);
   }
-  const options = resolveTrainOptions({ ...(config.options as TrainOptions), strategy: config.strategy as TrainOptions['strategy'], out: runDir });
-  return runTraining(config.dataDir as string, options, { ...hooks, advice: config.advice as Advice | undefined }, true);
 }
 
 async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: TrainHooks & { advice?: Advice }, resuming: boolean): Promise<TrainResult> {
@@ -243,7 +244,7 @@ async function trainInto(
       await writeJson(join(runDir, RUN_FILES.config), {
         dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
         weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : null,
-        preprocessing, versions: await packageVersions(), created: new Date().toISOString(),
+        preprocessing, versions: packageVersions(), created: new Date().toISOString(),
       });
       await writeJson(join(runDir, RUN_FILES.classes), classes);
       await writeJson(join(runDir, RUN_FILES.model), description);
