@@ -112,7 +112,8 @@ export function register(program: Command): void {
     .option('--json', 'print the run summary (run directory, plan, history, best epoch) as JSON on stdout');
   addAugmentFlags(addTrainFlags(cmd)).action(async (dataDir: string | undefined, _opts: unknown, self: Command) => {
     const flags = self.opts<{ resume?: string; overwrite?: boolean }>();
-    if (flags.resume === undefined && dataDir === undefined) throw new UsageError('train: missing DATA_DIR (or --resume RUN_DIR to continue a run).');
+    // DATA_DIR is optional only for --resume: report it missing exactly as commander does for required arguments.
+    if (flags.resume === undefined && dataDir === undefined) self.error("error: missing required argument 'DATA_DIR'", { code: 'commander.missingArgument' });
     if (flags.resume !== undefined && dataDir !== undefined) throw new UsageError(`train --resume ${flags.resume} takes no DATA_DIR: the run continues on the folder it started with.`);
     const options = flags.resume === undefined ? await trainOptionsFromCli(self) : undefined;
     const globals = self.optsWithGlobals() as { backend?: string };
