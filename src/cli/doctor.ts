@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { parseBackendPreference } from '../backend/index.ts';
+import { parseBackendPreference, type NativeOrigin } from '../backend/index.ts';
 import { diagnose, type Diagnosis, type WeightsFileStatus } from '../backend/doctor.ts';
 import { parseOrThrow } from '../util/validate.ts';
 
@@ -24,6 +24,20 @@ function describeWeights(file: WeightsFileStatus): string {
   return `  ${file.name}  ${megabytes(file.bytes)}${notes.length > 0 ? `  ${notes.join(', ')}` : ''}`;
 }
 
+/** Where a native backend's addon came from, and for a pip-built GPU one which CUDA libraries it has. */
+function describeOrigin(origin: NativeOrigin | undefined, indent: string): string[] {
+  if (origin === undefined) return [];
+  if (origin.kind === 'official') return [`${indent}from tfjs-node's official libtensorflow download`];
+  const { record, cuda } = origin;
+  const lines = [`${indent}built from pip ${record.pipPackage} ${record.tensorflowVersion} at ${record.libraryDir}`];
+  if (cuda !== undefined) {
+    lines.push(...Object.entries(cuda.found).map(([lib, path]) => `${indent}  found ${lib} ${path}`));
+    if (cuda.missing.length > 0) lines.push(`${indent}  MISSING ${cuda.missing.join(', ')} (re-run \`transferkit setup tensorflow --gpu\`)`);
+    lines.push(`${indent}  ${cuda.driver ? 'NVIDIA driver libcuda.so.1 found' : 'no NVIDIA driver (libcuda.so.1): TensorFlow runs on the CPU'}`);
+  }
+  return lines;
+}
+
 /** The plain-text report: one section per concern, every unavailable thing with its reason. */
 export function formatDiagnosis(d: Diagnosis): string {
   const { backend } = d;
@@ -35,8 +49,8 @@ export function formatDiagnosis(d: Diagnosis): string {
     ...(backend.error === undefined ? [] : [`  error: ${backend.error}`]),
     ...backend.candidates.map((c) => {
       const what = c.packageName === null ? `built into @tensorflow/tfjs ${c.version}` : `${c.packageName}${c.version ? ` ${c.version}` : ''}`;
-      return `  ${c.name.padEnd(width)}  ${c.status.padEnd(11)}  ${c.reason ?? what}`;
-    }),
+      return [`  ${c.name.padEnd(width)}  ${c.status.padEnd(11)}  ${c.reason ?? what}`, ...describeOrigin(c.origin, ' '.repeat(width + 17))];
+    }).flat(),
     'Engines (frozen VGG16 prefix)',
     ...d.engines.map((e) => `  ${e.engine.padEnd(width)}  ${(e.available ? 'available' : 'unavailable').padEnd(11)}  ${e.detail}`),
     'Packages',

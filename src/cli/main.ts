@@ -24,6 +24,7 @@ const commands: Record<string, () => Promise<{ register: Register }>> = {
   inspect: () => import('./inspect.ts'),
   'init-weights': () => import('./init-weights.ts'),
   doctor: () => import('./doctor.ts'),
+  setup: () => import('./setup.ts'),
 };
 
 /** The command named on the command line: the first word that is neither an option nor its value. */
