@@ -6,7 +6,7 @@
  * the nvidia-* pip packages' CUDA libraries through its own RUNPATH ($ORIGIN/../nvidia/*).
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { runCommand } from './run-command.ts';
@@ -17,7 +17,7 @@ export interface AddonBuildInput {
   packageDir: string;
   /** The wheel's `tensorflow` folder (libtensorflow_cc.so.2, libtensorflow_framework.so.2, include/). */
   tensorflowDir: string;
-  /** A scratch folder for the build (replaced). */
+  /** An empty scratch folder for the build. */
   buildDir: string;
   /** N-API version the addon targets (the napi-vN in its install path). */
   napiVersion: string;
@@ -58,8 +58,6 @@ export async function buildAddon(input: AddonBuildInput): Promise<string> {
       throw new UserError(`${join(input.tensorflowDir, lib)} is missing: this TensorFlow wheel does not ship the C library the addon links (use a 2.x wheel from 2.14 on, e.g. --tensorflow 2.20.0)`);
     }
   }
-  await rm(input.buildDir, { recursive: true, force: true });
-  await mkdir(input.buildDir, { recursive: true });
   // gyp's make generator wants sources below the .gyp file, so the binding sources are copied in.
   await cp(join(input.packageDir, 'binding'), join(input.buildDir, 'binding'), { recursive: true });
   await writeFile(join(input.buildDir, 'binding.gyp'), bindingGyp(input.tensorflowDir, input.napiVersion));

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { copyFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../errors.ts';
@@ -110,7 +110,8 @@ export async function setupTensorflow(options: SetupTensorflowOptions = {}): Pro
 
   const requirement = `${spec.pipPackage}${spec.pipExtras}==${version}`;
   step('tensorflow', 'running', requirement);
-  const pipInstalled = (await installedDistribution(venv, spec.pipPackage)) !== version;
+  const pipInstalled = (await installedDistribution(venv, spec.pipPackage)) !== version
+    || (spec.extrasMarker !== null && (await installedDistribution(venv, spec.extrasMarker)) === null);
   if (!pipInstalled) {
     step('tensorflow', 'unchanged', `${spec.pipPackage} ${version} already installed`);
   } else {
@@ -145,10 +146,16 @@ export async function setupTensorflow(options: SetupTensorflowOptions = {}): Pro
     record = previous;
   } else {
     step('build', 'running', `node-gyp against ${libraryDir}`);
-    const built = await buildAddon({ packageDir: dirname(packageJson), tensorflowDir: libraryDir, buildDir: join(dir, 'build'), napiVersion: wanted.napi, onLine: output('build') });
-    step('build', 'done', built);
-    step('install', 'running', addon);
-    await atomicWrite(addon, (temp) => copyFile(built, temp));
+    // A build folder of its own: two checkouts may run setup at once against the same venv.
+    const buildDir = await mkdtemp(join(dir, 'build-'));
+    try {
+      const built = await buildAddon({ packageDir: dirname(packageJson), tensorflowDir: libraryDir, buildDir, napiVersion: wanted.napi, onLine: output('build') });
+      step('build', 'done', `tfjs_binding.node, RUNPATH ${libraryDir}`);
+      step('install', 'running', addon);
+      await atomicWrite(addon, (temp) => copyFile(built, temp));
+    } finally {
+      await rm(buildDir, { recursive: true, force: true });
+    }
     record = { ...wanted, addonBytes: statSync(addon).size };
     await writeBuildRecord(addon, record);
     step('install', 'done', addon);

@@ -25,11 +25,13 @@ export interface VariantSpec {
    * the nvidia-* dependencies its libtensorflow_framework.so.2 finds through its RUNPATH.
    */
   withDependencies: boolean;
+  /** A distribution the extras bring: a venv with the wheel but without it gets the extras installed. */
+  extrasMarker: string | null;
 }
 
 export const VARIANTS: Record<TensorflowVariant, VariantSpec> = {
-  cpu: { backend: 'tensorflow', npmPackage: '@tensorflow/tfjs-node', pipPackage: 'tensorflow-cpu', pipExtras: '', withDependencies: false },
-  gpu: { backend: 'tensorflow-gpu', npmPackage: '@tensorflow/tfjs-node-gpu', pipPackage: 'tensorflow', pipExtras: '[and-cuda]', withDependencies: true },
+  cpu: { backend: 'tensorflow', npmPackage: '@tensorflow/tfjs-node', pipPackage: 'tensorflow-cpu', pipExtras: '', withDependencies: false, extrasMarker: null },
+  gpu: { backend: 'tensorflow-gpu', npmPackage: '@tensorflow/tfjs-node-gpu', pipPackage: 'tensorflow', pipExtras: '[and-cuda]', withDependencies: true, extrasMarker: 'nvidia-cudnn-cu12' },
 };
 
 /** The variant's private folder: its venv and the addon's build directory. */
