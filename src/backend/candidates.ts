@@ -84,7 +84,7 @@ async function loadNative(candidate: BackendCandidate, packageName: string): Pro
   }
   // Importing a tfjs-node without its addon registers its kernels before failing; checking first avoids that.
   if (!existsSync(addon)) {
-    return { ok: false, version, reason: `installed without its native addon (npm could not download libtensorflow): run \`${setupHint(candidate)}\`` };
+    return { ok: false, version, reason: `installed without its native addon (its libtensorflow download failed or was skipped): run \`${setupHint(candidate)}\`` };
   }
   const origin = originOf(addon);
   if (candidate.name === 'tensorflow-gpu' && origin.kind === 'official') {
