@@ -95,8 +95,10 @@ async function loadNative(candidate: BackendCandidate, packageName: string): Pro
   if (tf.findBackendFactory(candidate.tfName) !== null) {
     return { ok: false, version, reason: `not loaded: the other tfjs-node package already provides the "${candidate.tfName}" backend in this process`, origin };
   }
-  // TensorFlow logs its start-up notices to stderr unless told otherwise; the library does not print.
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  // TensorFlow logs to stderr from C++ (start-up notices; the GPU build's "failed call to cuInit" on
+  // every start without a GPU); the library does not print. Op failures still reach us as exceptions,
+  // and TF_CPP_MIN_LOG_LEVEL=0 set by the user brings the log back.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '3';
   try {
     await import(packageName);
   } catch (err) {
