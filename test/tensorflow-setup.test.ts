@@ -13,12 +13,11 @@ import { variantDir } from '../src/backend/tensorflow/variants.ts';
 import { formatDiagnosis } from '../src/cli/doctor.ts';
 import type { Diagnosis } from '../src/backend/doctor.ts';
 import { UserError } from '../src/errors.ts';
-import { userCacheDir } from '../src/util/user-cache-dir.ts';
 
 test('the venv lives under TRANSFERKIT_HOME, else XDG_CACHE_HOME/transferkit, else ~/.cache/transferkit', (t) => {
   t.is(variantDir('cpu', { TRANSFERKIT_HOME: '/data/tk', XDG_CACHE_HOME: '/xdg' }), join('/data/tk', 'tensorflow', 'cpu'));
   t.is(variantDir('gpu', { XDG_CACHE_HOME: '/xdg' }), join('/xdg', 'transferkit', 'tensorflow', 'gpu'));
-  t.is(userCacheDir({ XDG_CACHE_HOME: ' ' }), join(homedir(), '.cache', 'transferkit'));
+  t.is(variantDir('cpu', {}), join(homedir(), '.cache', 'transferkit', 'tensorflow', 'cpu'));
 });
 
 test('a missing Python is one line saying how to get it, before anything is created', async (t) => {
@@ -68,7 +67,7 @@ test('doctor says a backend was built from a pip wheel, and which CUDA libraries
     },
     engines: [],
     packages: {},
-    weights: { dir: '/models', files: [] },
+    weights: { dir: '/models', files: [], keras: { dir: '/keras', files: [] } },
   };
   const text = formatDiagnosis(diagnosis);
   t.regex(text, /tensorflow-gpu +active +@tensorflow\/tfjs-node-gpu 4\.22\.0\n +built from pip tensorflow 2\.20\.0 at \/venv\/site-packages\/tensorflow\n/);

@@ -3,7 +3,7 @@
  * libtensorflow and its headers, and which tfjs-node package receives the addon built against it.
  */
 import { join } from 'node:path';
-import { userCacheDir } from '../../util/user-cache-dir.ts';
+import { transferkitHome } from '../../util/user-dirs.ts';
 
 export type TensorflowVariant = 'cpu' | 'gpu';
 
@@ -36,5 +36,5 @@ export const VARIANTS: Record<TensorflowVariant, VariantSpec> = {
 
 /** The variant's private folder: its venv and the addon's build directory. */
 export function variantDir(variant: TensorflowVariant, env: NodeJS.ProcessEnv = process.env): string {
-  return join(userCacheDir(env), 'tensorflow', variant);
+  return join(transferkitHome(env), 'tensorflow', variant);
 }
