@@ -12,3 +12,11 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
+
+/**
+ * Work stopped by an AbortSignal (Ctrl-C). Finished work is kept (cached features, the best
+ * checkpoint); the message says what was kept. The CLI exits 130 on it, as shells do after Ctrl-C.
+ */
+export class InterruptedError extends UserError {
+  override name = 'InterruptedError';
+}

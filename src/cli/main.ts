@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { describeError } from '../errors.ts';
+import { describeError, InterruptedError } from '../errors.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
@@ -50,5 +50,5 @@ try {
   // One line, no stack: users need the fix, not our internals (TRANSFERKIT_DEBUG=1 shows the stack).
   console.error(`transferkit: ${describeError(err)}`);
   if (process.env.TRANSFERKIT_DEBUG) console.error(err);
-  process.exitCode = 1;
+  process.exitCode = err instanceof InterruptedError ? 130 : 1;
 }

@@ -6,8 +6,8 @@ import { runWizard } from '../wizard/run-wizard.ts';
 
 /**
  * `transferkit wizard`: the interactive way to `train`. Ctrl-C at a question quits with nothing
- * written (exit 130); Ctrl-C during training stops after the current batch and keeps the best
- * checkpoint: that is a finished (shorter) run, not a partial one.
+ * written (exit 130); Ctrl-C while the advisor measures, features are extracted or training runs
+ * stops within one batch and ends the wizard (exit 130), keeping the best checkpoint if there is one.
  */
 export function register(program: Command): void {
   program
@@ -20,8 +20,9 @@ export function register(program: Command): void {
       const globals = self.optsWithGlobals() as { backend?: string };
       const controller = new AbortController();
       const onSigint = (): void => {
-        process.stderr.write('\nstopping after the current batch (the best checkpoint is kept)...\n');
+        // Aborting first stops the progress bars (cursor and line wrap restored) before this line prints.
         controller.abort();
+        process.stderr.write('stopping after the current batch...\n');
       };
       try {
         // Prompts read Ctrl-C as a key (raw mode); this handler only sees it while training runs.

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { createRng } from '../data/random.ts';
@@ -52,6 +52,15 @@ export interface LoadedRun {
 /** Write JSON atomically, pretty-printed. */
 export function writeJson(path: string, value: unknown): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Remove a run that holds nothing worth keeping (no trained weights): the files `train` writes,
+ * then the folder when that leaves it empty (anything else in it stays).
+ */
+export async function discardRun(runDir: string): Promise<void> {
+  await Promise.all(Object.values(RUN_FILES).map((f) => rm(join(runDir, f), { force: true })));
+  await rmdir(runDir).catch(() => undefined);
 }
 
 const HISTORY_COLUMNS = ['epoch', 'phase', 'loss', 'acc', 'val_loss', 'val_acc', 'lr'] as const;
