@@ -93,10 +93,13 @@ test.serial('training aborted in epoch 2 stops within that epoch, keeps epoch 1 
   t.true(result.interrupted);
   t.is(result.history.length, 1, 'epoch 2 did not finish');
   t.is(result.bestEpoch, 0);
-  const config = JSON.parse(await readFile(join(out, RUN_FILES.config), 'utf8')) as { interrupted?: { phase: string; epochsCompleted: number } };
+  const config = JSON.parse(await readFile(join(out, RUN_FILES.config), 'utf8')) as { interrupted?: { phase: string; epochsCompleted: number }; weights: { randomInit?: string } };
+  t.is(config.weights.randomInit, 'glorot_uniform seed 0');
   t.like(config.interrupted, { phase: 'head', epochsCompleted: 1 });
   for (const f of [RUN_FILES.checkpoint, RUN_FILES.modelWeights, RUN_FILES.history]) t.true(await exists(join(out, f)), f);
-  t.regex(await readFile(join(out, 'report.html'), 'utf8'), /<p class="banner">Interrupted \(Ctrl-C\) during the head phase after 1 finished epoch/);
+  const report = await readFile(join(out, 'report.html'), 'utf8');
+  t.regex(report, /<p class="banner">Interrupted \(Ctrl-C\) during the head phase after 1 finished epoch/);
+  t.regex(report, /<p class="banner">random-init weights: accuracy here says nothing about ImageNet transfer: .*notop\.h5 was written by transferkit init-weights \(glorot_uniform seed 0\)/);
   t.deepEqual(warnings, ['random-init-weights'], 'the random-init warning, once');
 });
 

@@ -27,7 +27,8 @@ export function register(program: Command): void {
       try {
         // Prompts read Ctrl-C as a key (raw mode); this handler only sees it while training runs.
         process.on('SIGINT', onSigint);
-        await runWizard({ backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'), signal: controller.signal });
+        const result = await runWizard({ backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'), signal: controller.signal });
+        if (result.status === 'done' && result.train.interrupted) process.exitCode = 130;
       } catch (err) {
         if (!isPromptExit(err)) throw err;
         process.stderr.write('\nwizard cancelled; nothing was written to a run directory.\n');

@@ -195,10 +195,13 @@ async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: Trai
   let kept = false;
   try {
     data = await trainSources(o, plan, dataset, featureOptions);
-    const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing };
+    const weightsRef = weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : undefined;
+    // The frozen prefix stays in the weights file: the run stores the trained layers and a reference.
+    const frozen = weightsRef && plan.cut !== null && plan.init === 'pretrained' ? weightsRef : undefined;
+    const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing, ...(frozen ? { frozen } : {}) };
     const config = {
       dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
-      weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath), ...(randomInit === undefined ? {} : { randomInit }) } : null,
+      weights: weightsRef ? { ...weightsRef, ...(randomInit === undefined ? {} : { randomInit }) } : null,
       preprocessing, versions: await packageVersions(), created: new Date().toISOString(),
     };
     await writeJson(join(runDir, RUN_FILES.config), config);
@@ -238,7 +241,7 @@ async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: Trai
     if (interrupted) await writeJson(join(runDir, RUN_FILES.config), { ...config, interrupted });
     checkpoint.restoreBest(net.trainer);
     if (checkpoint.bestEpoch >= 0) {
-      await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(net.model));
+      await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(frozen ? net.trainer : net.model));
       await writeLearningCurves(join(runDir, RUN_FILES.curves), history.history);
     }
     await writeReport(runDir);
