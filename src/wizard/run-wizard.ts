@@ -79,7 +79,8 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
     io.print('measuring: linear probes on block5_pool and block3_pool features...');
     const advice = await advise(dataset, { weights, inputSize, resize: base.resize, cache: base.cache, engine: base.engine, backend: options.backend, seed: base.seed, signal: options.signal });
     for (const r of advice.reasons) io.print(`advisor: ${r}`);
-    [recommended, reason] = [advice.strategy, `${advice.size} data, ${advice.similarity} to everyday photos, as measured`];
+    const measured = advice.randomInit === undefined ? `${advice.similarity} to everyday photos, as measured` : 'similarity measured on random-init weights, so it says nothing about everyday photos';
+    [recommended, reason] = [advice.strategy, `${advice.size} data, ${measured}`];
   } else {
     const { size, imagesPerClass } = measureSize(dataset);
     recommended = STRATEGY_MATRIX[size][similarity];
