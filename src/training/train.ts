@@ -237,7 +237,7 @@ async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: Trai
       }
     }
     kept = !interrupted || checkpoint.bestEpoch >= 0;
-    if (!kept) throw new InterruptedError('interrupted before the first epoch finished: nothing to keep, so the run directory was removed; the features are cached, so re-running starts training at once.');
+    if (!kept) throw new InterruptedError('interrupted before the first epoch finished: nothing to keep, so the run directory was removed (extracted features stay cached for the next run).');
     if (interrupted) await writeJson(join(runDir, RUN_FILES.config), { ...config, interrupted });
     checkpoint.restoreBest(net.trainer);
     if (checkpoint.bestEpoch >= 0) {
