@@ -1,7 +1,7 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
+import { installedVersion } from '../backend/installed-packages.ts';
 import { weightsFileHash } from '../cache/fingerprint.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
@@ -9,10 +9,10 @@ import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { createRng } from '../data/random.ts';
 import { scanDataset } from '../data/scan.ts';
-import { InterruptedError, UserError } from '../errors.ts';
+import { InterruptedError, UserError, readableError } from '../errors.ts';
 import { modelWeights, readKerasFile, readRandomInitMarker, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
-import { MODELS_DIR, OFFICIAL_FILES, fetchWeights } from '../models/fetch.ts';
+import { OFFICIAL_FILES, fetchWeights, officialFilePath } from '../models/fetch.ts';
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
@@ -20,6 +20,8 @@ import { advise, type Advice } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';
+import { modelsDir } from '../util/user-dirs.ts';
+import { TRANSFERKIT_VERSION } from '../version.ts';
 import { randomInitWarning, type TransferkitWarning } from '../warnings.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
@@ -31,12 +33,6 @@ import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
 import { discardRun, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
-
-/** Where the official Keras files are expected (`npm run fetch-weights` and `train` put them there). */
-export const DEFAULT_WEIGHTS = {
-  notop: join(MODELS_DIR, OFFICIAL_FILES.notop.name),
-  top: join(MODELS_DIR, OFFICIAL_FILES.top.name),
-} as const;
 
 /** Runtime hooks of `train` (not part of the reproducible config). */
 export interface TrainHooks {
@@ -68,7 +64,10 @@ export interface TrainResult {
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
-/** The weights file to use: `--weights`, else the official file in models/ (with-top for the vgg head). */
+/**
+ * The weights file to use: `--weights`, else the official file (with-top for the vgg head) in the
+ * models folder or in Keras's `~/.keras/models`, downloaded into the models folder when in neither.
+ */
 export async function resolveWeightsPath(
   o: Pick<ResolvedTrainOptions, 'weights' | 'head'>,
   log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
@@ -77,11 +76,11 @@ export async function resolveWeightsPath(
     if (!(await exists(o.weights))) throw new UserError(`weights file ${o.weights} not found; pass an existing Keras HDF5 file with --weights.`);
     return o.weights;
   }
-  const candidates = o.head === 'vgg' ? [DEFAULT_WEIGHTS.top] : [DEFAULT_WEIGHTS.notop, DEFAULT_WEIGHTS.top];
+  const candidates = (o.head === 'vgg' ? [OFFICIAL_FILES.top] : [OFFICIAL_FILES.notop, OFFICIAL_FILES.top]).map(officialFilePath);
   for (const c of candidates) if (await exists(c)) return c;
   // Like Keras's weights='imagenet': the official file is downloaded (md5-checked) on first use.
   const wanted = candidates[0]!;
-  log(`no VGG16 weights in ${MODELS_DIR}; fetching the official ImageNet file (once)`);
+  log(`no VGG16 weights in ${modelsDir()}; fetching the official ImageNet file (once)`);
   try {
     await fetchWeights({ which: o.head === 'vgg' ? 'top' : 'notop', classIndex: false, onEvent: downloadProgress() });
   } catch (err) {
@@ -93,19 +92,13 @@ export async function resolveWeightsPath(
   return wanted;
 }
 
-/** Versions recorded in config.json, read from the installed package.json files. */
-async function packageVersions(): Promise<Record<string, string>> {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const version = async (dir: string): Promise<string> => {
-    try {
-      return (JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      return 'unknown';
-    }
-  };
+/**
+ * Versions recorded in config.json, found the way Node finds the packages (a consumer's
+ * node_modules hoists them beside transferkit).
+ */
+function packageVersions(): Record<string, string> {
   const names = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'sharp', 'h5wasm', 'onnxruntime-node', 'lmdb'];
-  const entries = await Promise.all(names.map(async (n) => [n, await version(join('node_modules', n))] as const));
-  return { transferkit: await version('.'), ...Object.fromEntries(entries), node: process.version };
+  return { transferkit: TRANSFERKIT_VERSION, ...Object.fromEntries(names.map((n) => [n, installedVersion(n) ?? 'not installed'])), node: process.version };
 }
 
 /** `runs/<UTC date and time>-<strategy>`: the run directory when `out` is not given. */
@@ -137,9 +130,17 @@ function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Data
  * `transferkit train DATA_DIR`: scan the folder, pick the strategy (the advisor measures the data
  * when `auto`), cache the frozen prefix's features, train phase by phase with Keras-style callbacks,
  * and write the run directory (config, classes, manifest, history, curves, best checkpoint and the
- * stitched model).
+ * stitched model). Every error it throws has a one-line message (see {@link readableError}).
  */
 export async function train(dataDir: string, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
+  try {
+    return await trainWithProgress(dataDir, options, hooks);
+  } catch (err) {
+    throw readableError(err);
+  }
+}
+
+async function trainWithProgress(dataDir: string, options: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
   const o = resolveTrainOptions(options);
   if (hooks.signal?.aborted) throw new InterruptedError('train: the abort signal had already fired; pass a fresh AbortSignal for each run.');
   const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
@@ -202,7 +203,7 @@ async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: Trai
     const config = {
       dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
       weights: weightsRef ? { ...weightsRef, ...(randomInit === undefined ? {} : { randomInit }) } : null,
-      preprocessing, versions: await packageVersions(), created: new Date().toISOString(),
+      preprocessing, versions: packageVersions(), created: new Date().toISOString(),
     };
     await writeJson(join(runDir, RUN_FILES.config), config);
     await writeJson(join(runDir, RUN_FILES.classes), classes);

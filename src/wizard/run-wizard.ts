@@ -5,7 +5,7 @@ import { readRandomInitMarker } from '../keras/index.ts';
 import { parseTrainArgs } from '../cli/train.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
-import { MODELS_DIR } from '../models/fetch.ts';
+import { modelsDir } from '../util/user-dirs.ts';
 import { REPORT_FILE } from '../report/html-report.ts';
 import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
@@ -26,7 +26,7 @@ import { DataDirValidator } from './validate.ts';
 export interface WizardOptions {
   /** Terminal streams. Default: process.stdin / process.stdout. */
   streams?: WizardStreams;
-  /** Where weights are looked for, downloaded and random-initialised. Default: the project's models/. */
+  /** Where weights are looked for, downloaded and random-initialised. Default: {@link modelsDir} (`~/.cache/transferkit/models`). */
   modelsDir?: string;
   /** More `transferkit train` flags, applied to every run and printed in the command (e.g. `--cache DIR`). Default: none. */
   extraArgs?: string[];
@@ -67,7 +67,7 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
 
   const { dir: dataDir, report } = await askDataDir(io, new DataDirValidator({ valSplit: base.valSplit, seed: base.seed }));
   const dataset = report.dataset!;
-  const weights = await askWeights(io, options.modelsDir ?? MODELS_DIR, base.seed);
+  const weights = await askWeights(io, options.modelsDir ?? modelsDir(), base.seed);
   const randomInit = await readRandomInitMarker(weights);
   if (randomInit !== undefined) io.print(`warning: ${randomInitWarning(weights, randomInit).message}`);
   const inputSize = await askNumber(io, 'inputSize', '--input-size', 'Image size in pixels (224 is what VGG16 learned on; smaller trains faster, less accurately):', base.inputSize);
