@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { extractFeatures } from '../src/cache/extract-features.ts';
 import { scanDataset } from '../src/data/scan.ts';
 import { initWeights } from '../src/models/init-weights.ts';
+import { featureCacheDir } from '../src/util/user-dirs.ts';
 import { RUN_FILES } from '../src/training/run-dir.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 
@@ -22,6 +23,8 @@ const weights = join(tmp, 'notop.h5');
 const cache = join(tmp, 'cache');
 await makeShapesDataset(data, { perClass: 60, val: 10, seed: 2 });
 await initWeights(weights, { includeTop: false, seed: 0 });
+// The wizard's default feature cache and models folder live here, not in the user's own.
+const home = join(tmp, 'home');
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 const trainFlags = ['--strategy', 'freeze', '--weights', weights, '--input-size', '64', '--cache', cache, '--batch-size', '4', '--dense', '0', '--patience', '0', '--reduce-lr-patience', '0'];
 
@@ -35,7 +38,7 @@ class PtySession {
 
   constructor(args: string[]) {
     const command = [process.execPath, join(repo, 'bin/transferkit.js'), ...args].map((a) => `'${a}'`).join(' ');
-    this.child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: tmp, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, COLUMNS: '200' } });
+    this.child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: tmp, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, COLUMNS: '200', TRANSFERKIT_HOME: home, KERAS_HOME: home } });
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.screen += chunk.toString('utf8');
       this.check();
@@ -140,7 +143,7 @@ async function wizardUpToSimilarity(): Promise<PtySession> {
 }
 
 ptyTest('Ctrl-C in the wizard while the advisor measures: its linear probe stops, the wizard ends (130) with nothing written', async (t) => {
-  const wizardCache = join(tmp, '.cache', 'features');
+  const wizardCache = featureCacheDir({ TRANSFERKIT_HOME: home });
   const dataset = await scanDataset(data, { valSplit: 0.2, seed: 1337 });
   const items = [...dataset.splits.train, ...dataset.splits.validation];
   // Both probe cuts already cached, so Ctrl-C lands in the probes' training, where it used to be ignored.
