@@ -16,7 +16,9 @@ function megabytes(bytes: number): string {
 
 function describeWeights(file: WeightsFileStatus): string {
   const notes: string[] = [];
-  if (file.official !== null) {
+  if (file.randomInit !== undefined) {
+    notes.push(`random-init weights from transferkit init-weights (${file.randomInit}), not ImageNet's${file.official !== null ? ' (under the official name)' : ''}`);
+  } else if (file.official !== null) {
     notes.push(`official Keras VGG16 ${file.official === 'top' ? 'with top' : 'without top (notop)'}`);
     if (file.sizeMatches === false) notes.push('SIZE DIFFERS from the official file (partial download? run `transferkit fetch-weights`)');
   }
