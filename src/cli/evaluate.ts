@@ -5,6 +5,7 @@ import { describeUnreadable } from '../data/unreadable.ts';
 import { EVALUATION_FILES, evaluateRun, type EvaluationReport } from '../training/evaluate.ts';
 import { formatClassificationReport, formatConfusion } from '../training/metrics.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   json: z.boolean().default(false),
@@ -46,6 +47,7 @@ export function register(program: Command): void {
     .action(async (runDir: string, dataDir: string | undefined, raw: unknown, cmd: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'evaluate options', { asFlags: true });
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(runDir);
       const report = await evaluateRun(runDir, dataDir, { worst: o.worst, batchSize: o.batchSize, engine: o.engine });
       if (report.unfinished) console.error(`transferkit: note: ${report.unfinished}`);
       console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));

@@ -4,6 +4,7 @@ import { initBackendFromCli } from '../backend/index.ts';
 import { describeUnreadable } from '../data/unreadable.ts';
 import { predictRun, type PredictRunResult } from '../training/predict-run.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z
   .object({
@@ -41,6 +42,7 @@ function formatPredictionsText(result: PredictRunResult): string {
 export async function predictRunCommand(runDir: string, inputs: readonly string[], raw: unknown, cmd: Command): Promise<void> {
   const o = parseOrThrow(optionsSchema, raw, 'predict options', { asFlags: true });
   await initBackendFromCli(cmd);
+  await warnIfRandomInit(runDir);
   const result = await predictRun(runDir, inputs, { top: o.top, engine: o.engine });
   if (result.unfinished) console.error(`transferkit: note: ${result.unfinished}`);
   if (o.json) console.log(JSON.stringify(result, null, 2));

@@ -2,7 +2,7 @@ import { extractFeatures, loadFeatures, type ExtractOptions } from '../cache/ext
 import type { AugmentationSpec } from '../cache/jobs.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
-import { UserError } from '../errors.ts';
+import { InterruptedError } from '../errors.ts';
 import { ArraySource } from './batch-source.ts';
 
 /** Which cached prefix to read, and how extraction runs. */
@@ -47,7 +47,7 @@ export async function cachedFeatures(
   });
   const items = { train: withoutUnreadable(split.train, summary.unreadable), validation: withoutUnreadable(split.validation, summary.unreadable) };
   if (summary.interrupted) {
-    throw new UserError(`interrupted during feature extraction after ${summary.computed} images; they are cached, so re-running resumes where it stopped.`);
+    throw new InterruptedError(`interrupted during feature extraction after ${summary.computed} new images; they are cached, so re-running resumes where it stopped.`);
   }
   const copies = [0, ...Array.from({ length: augment?.copies ?? 0 }, (_, i) => i + 1)];
   return {

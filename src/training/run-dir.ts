@@ -1,11 +1,10 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { createRng } from '../data/random.ts';
 import { UserError } from '../errors.ts';
 import { weightsFileHash } from '../cache/fingerprint.ts';
-import { loadWeights, readKerasFile } from '../keras/index.ts';
-import type { KerasFile } from '../keras/types.ts';
+import { loadWeights, readKerasFile, type KerasFile } from '../keras/index.ts';
 import type { Preprocessing } from '../models/preprocess.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -22,7 +21,10 @@ export const RUN_FILES = {
   curves: 'curves.png',
   /** The trainer's weights (suffix + head) at the best val_loss epoch, legacy Keras layout. */
   checkpoint: 'best.weights.h5',
-  /** The stitched model's weights (prefix + suffix + head), legacy Keras layout. */
+  /**
+   * The final model's weights, legacy Keras layout: the trained layers (suffix + head) when
+   * `model.json` references the frozen prefix's weights file (`frozen`), else every layer.
+   */
   modelWeights: 'model.weights.h5',
   /** How to rebuild the stitched model (`ModelDescription`). */
   model: 'model.json',
@@ -38,6 +40,11 @@ export interface ModelDescription {
   classes: string[];
   /** The exact preprocessing training used; prediction must apply the same. */
   preprocessing: Preprocessing;
+  /**
+   * The weights file the frozen prefix (every layer before the cut) loads from, and its sha256: the
+   * run does not store a second copy of it. Absent for runs where every layer trained or from before.
+   */
+  frozen?: { path: string; sha256: string };
 }
 
 /** Everything evaluate / predict / export need from a finished run. */
@@ -56,6 +63,15 @@ export interface LoadedRun {
 /** Write JSON atomically, pretty-printed. */
 export function writeJson(path: string, value: unknown): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Remove a run that holds nothing worth keeping (no trained weights): the files `train` writes,
+ * then the folder when that leaves it empty (anything else in it stays).
+ */
+export async function discardRun(runDir: string): Promise<void> {
+  await Promise.all(Object.values(RUN_FILES).map((f) => rm(join(runDir, f), { force: true })));
+  await rmdir(runDir).catch(() => undefined);
 }
 
 const HISTORY_COLUMNS = ['epoch', 'phase', 'loss', 'acc', 'val_loss', 'val_acc', 'lr'] as const;
@@ -81,33 +97,46 @@ export function readRunConfig(runDir: string): Promise<Record<string, unknown>> 
   return readJson<Record<string, unknown>>(join(runDir, RUN_FILES.config), 'resolved config');
 }
 
+/** The frozen prefix's weights file a run references, checked against the sha256 training saw. */
+async function frozenWeights(ref: { path: string; sha256: string }, modelJson: string): Promise<KerasFile> {
+  const sha256 = await weightsFileHash(ref.path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    throw new UserError(`${modelJson} takes its frozen VGG16 layers from ${ref.path}, which is missing; put that weights file back there (sha256 ${ref.sha256}).`);
+  });
+  if (sha256 !== ref.sha256) {
+    throw new UserError(`${ref.path} has sha256 ${sha256}, but ${modelJson} was trained on the file with sha256 ${ref.sha256}; put the original weights file back at that path.`);
+  }
+  return readKerasFile(ref.path);
+}
+
 /**
- * Load a run directory: rebuild the stitched model from `model.json` and load `model.weights.h5`
- * (by position: it was written from this very architecture). A run whose process died has no
- * `model.weights.h5`: its frozen layers then load from the weights file it started from and the
- * rest from `best.weights.h5`, and `unfinished` says so.
+ * Load a run directory: rebuild the stitched model from `model.json`, its frozen prefix from the
+ * referenced weights file (sha256-checked), and load the trained layers by position (written from
+ * this very architecture): `model.weights.h5`, or for a run whose process died before writing it
+ * `best.weights.h5`, and `unfinished` says so.
  */
 export async function loadRun(runDir: string): Promise<LoadedRun> {
   const description = await readJson<ModelDescription>(join(runDir, RUN_FILES.model), 'model description');
   if (description.format !== 'transferkit-model' || description.version !== 1) {
     throw new UserError(`${join(runDir, RUN_FILES.model)}: not a transferkit model description (format ${String(description.format)}, version ${String(description.version)}).`);
   }
-  const config = await readJson<Record<string, unknown>>(join(runDir, RUN_FILES.config), 'resolved config');
+  const config = await readRunConfig(runDir);
   const weightsPath = join(runDir, RUN_FILES.modelWeights);
   const finished = await exists(weightsPath);
   if (!finished && !(await exists(join(runDir, RUN_FILES.checkpoint)))) {
     throw new UserError(`${runDir}: neither ${RUN_FILES.modelWeights} nor ${RUN_FILES.checkpoint}: the run stopped before its first epoch ended; run \`transferkit train --resume ${runDir}\` or train again.`);
   }
-  // An unfinished run (killed, interrupted) rebuilds from the frozen weights it started from plus its best checkpoint.
-  const frozen = finished ? undefined : await frozenWeights(runDir, description, config);
-  const { model, trainer } = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: description.classes.length, random: createRng('load'), weights: frozen });
-  // The trainer shares the head's layers (each holds a reference): drop it so model.dispose() frees every weight.
+  const frozen = description.frozen ? await frozenWeights(description.frozen, join(runDir, RUN_FILES.model)) : undefined;
+  // The seed only fills weights that the files then overwrite.
+  const { model, trainer } = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: description.classes.length, weights: frozen, random: createRng('load') });
   try {
-    await loadWeights(finished ? model : trainer, finished ? weightsPath : join(runDir, RUN_FILES.checkpoint));
+    // The checkpoint holds the trainer's layers; model.weights.h5 too with a frozen reference, else the whole model's.
+    await loadWeights(frozen || !finished ? trainer : model, finished ? weightsPath : join(runDir, RUN_FILES.checkpoint));
   } catch (err) {
     model.dispose();
     throw err;
   } finally {
+    // The trainer shares the head's layers (each holds a reference): drop it so model.dispose() frees every weight.
     if (trainer !== model) trainer.dispose();
   }
   const unfinished = finished ? undefined : `${runDir} is from an unfinished run: using its best checkpoint (${RUN_FILES.checkpoint}${await bestEpochNote(runDir)}).`;
@@ -115,19 +144,6 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
 }
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
-
-/** The weights file the run's frozen layers came from, checked against the hash config.json recorded. */
-async function frozenWeights(runDir: string, description: ModelDescription, config: Record<string, unknown>): Promise<KerasFile | undefined> {
-  // Retrain checkpoints hold every layer; scratch runs have no frozen weights.
-  if (description.plan.init !== 'pretrained' || description.plan.cut === null) return undefined;
-  const recorded = config.weights as { path: string; sha256: string } | null;
-  if (!recorded) return undefined;
-  const hash = await weightsFileHash(recorded.path).catch(() => undefined);
-  if (hash !== recorded.sha256) {
-    throw new UserError(`${runDir} is from an unfinished run whose frozen layers come from ${recorded.path}, which is ${hash === undefined ? 'missing' : 'changed'}; restore that file or run \`transferkit train --resume ${runDir}\`.`);
-  }
-  return readKerasFile(recorded.path);
-}
 
 async function bestEpochNote(runDir: string): Promise<string> {
   const history = await readFile(join(runDir, RUN_FILES.history), 'utf8').then((t) => JSON.parse(t) as EpochLogs[], () => []);

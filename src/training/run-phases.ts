@@ -22,7 +22,14 @@ export interface RunPhasesArgs extends Pick<FitArgs, 'train' | 'val' | 'numClass
   from?: ResumePoint;
 }
 
-export async function runPhases(args: RunPhasesArgs): Promise<{ epochs: number; interrupted: boolean }> {
+/** Where a stop request ended the run (kept in `config.json`). */
+export interface Interruption {
+  phase: string;
+  epochsCompleted: number;
+  at: string;
+}
+
+export async function runPhases(args: RunPhasesArgs): Promise<{ epochs: number; interrupted?: Interruption }> {
   const { runDir, plan, trainer, random, callbacks, from } = args;
   const point = (phase: number, phaseEpochs: number, epoch: number, fitState: ResumePoint['fit']): ResumePoint => ({
     phase, phaseEpochs, epoch, rngDraws: random.draws(), trainer: snapshotWeights(trainer), callbacks: callbacks.map((cb) => cb.saveState?.() ?? null), fit: fitState,
@@ -51,8 +58,8 @@ export async function runPhases(args: RunPhasesArgs): Promise<{ epochs: number; 
       trainable: new Set(phase.trainable), callbacks: [...callbacks, saver], random, resume: mid,
     });
     epoch += result.epochs;
-    if (result.interrupted) return { epochs: epoch, interrupted: true };
+    if (result.interrupted) return { epochs: epoch, interrupted: { phase: phase.name, epochsCompleted: epoch, at: new Date().toISOString() } };
     await writeResumePoint(runDir, point(p + 1, 0, epoch, null));
   }
-  return { epochs: epoch, interrupted: false };
+  return { epochs: epoch };
 }

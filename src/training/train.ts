@@ -11,8 +11,8 @@ import { createCountingRng } from '../data/random.ts';
 import { probeImages } from '../data/probe-images.ts';
 import { scanDataset } from '../data/scan.ts';
 import { describeUnreadable, withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
-import { UserError, readableError } from '../errors.ts';
-import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.ts';
+import { InterruptedError, UserError, readableError } from '../errors.ts';
+import { modelWeights, readKerasFile, readRandomInitMarker, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
 import { OFFICIAL_FILES, fetchWeights, officialFilePath } from '../models/fetch.ts';
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
@@ -24,6 +24,7 @@ import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';
 import { modelsDir } from '../util/user-dirs.ts';
 import { TRANSFERKIT_VERSION } from '../version.ts';
+import { randomInitWarning, type TransferkitWarning } from '../warnings.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
@@ -33,7 +34,7 @@ import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
 import { latestResumePoint, readResumePoint, RESUME_DIR } from './resume-point.ts';
-import { readRunConfig, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
+import { discardRun, readRunConfig, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
 import { claimRunDir } from './run-lock.ts';
 import { runPhases } from './run-phases.ts';
 
@@ -41,12 +42,18 @@ import { runPhases } from './run-phases.ts';
 export interface TrainHooks {
   /** tfjs backend. Default: initBackend's choice. */
   backend?: BackendPreference;
-  /** Aborting stops after the current batch (or extraction batch) and keeps the best checkpoint. */
+  /**
+   * Aborting stops the advisor, extraction or training after the current batch. With a best
+   * checkpoint the run is kept and marked interrupted; before one, the run directory is removed and
+   * an InterruptedError thrown (cached features stay). Progress bars stop at the abort itself.
+   */
   signal?: AbortSignal;
   /** Where progress lines go. Default: stderr. */
   log?: (line: string) => void;
   /** Replace what the run directory holds (`--overwrite`); without it a non-empty `out` is refused. Default: false. */
   overwrite?: boolean;
+  /** Warnings (random-init weights), once each. Default: `warning: MESSAGE` through `log`. */
+  onWarning?: (warning: TransferkitWarning) => void;
 }
 
 export interface TrainResult {
@@ -153,7 +160,7 @@ async function sameData(runDir: string, splits: Record<string, unknown>): Promis
  */
 export async function train(dataDir: string, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
   try {
-    return await runTraining(dataDir, resolveTrainOptions(options), hooks, false);
+    return await trainWithProgress(dataDir, resolveTrainOptions(options), hooks, false);
   } catch (err) {
     throw readableError(err);
   }
@@ -172,21 +179,49 @@ export async function resumeTraining(runDir: string, hooks: Omit<TrainHooks, 'ov
       throw new UserError(`run ${runDir} already finished (it has ${RUN_FILES.modelWeights}); nothing to resume.`);
     }
     const options = resolveTrainOptions({ ...(config.options as TrainOptions), strategy: config.strategy as TrainOptions['strategy'], out: runDir });
-    return await runTraining(config.dataDir as string, options, { ...hooks, advice: config.advice as Advice | undefined }, true);
+    return await trainWithProgress(config.dataDir as string, options, { ...hooks, advice: config.advice as Advice | undefined }, true);
   } catch (err) {
     throw readableError(err);
   }
 }
 
-async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: TrainHooks & { advice?: Advice }, resuming: boolean): Promise<TrainResult> {
+type RunHooks = TrainHooks & { advice?: Advice };
+
+/** What the run's layers share: hooks, where lines go, the progress bars, and whether it continues a run. */
+interface RunContext {
+  hooks: RunHooks;
+  log: (line: string) => void;
+  bars: { extract: ExtractProgressReporter; epochs: ProgressReporter };
+  resuming: boolean;
+}
+
+/** The progress bars, closed at once when the signal aborts so the interrupt message starts a clean line. */
+async function trainWithProgress(dataDir: string, o: ResolvedTrainOptions, hooks: RunHooks, resuming: boolean): Promise<TrainResult> {
+  if (hooks.signal?.aborted) throw new InterruptedError('train: the abort signal had already fired; pass a fresh AbortSignal for each run.');
   const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const claim = { overwrite: hooks.overwrite, resume: resuming, log };
-  const inner = { ...hooks, log };
+  const tty = !o.quiet && Boolean(process.stderr.isTTY);
+  const bars = { extract: new ExtractProgressReporter(process.stderr, tty), epochs: new ProgressReporter(o.epochs, log, tty) };
+  const closeBars = (): void => {
+    bars.extract.close();
+    bars.epochs.close();
+  };
+  hooks.signal?.addEventListener('abort', closeBars, { once: true });
+  try {
+    return await runTraining(dataDir, o, { hooks, log, bars, resuming });
+  } finally {
+    hooks.signal?.removeEventListener('abort', closeBars);
+    closeBars();
+  }
+}
+
+/** The run directory's lock around the run. */
+async function runTraining(dataDir: string, o: ResolvedTrainOptions, ctx: RunContext): Promise<TrainResult> {
+  const claim = { overwrite: ctx.hooks.overwrite, resume: ctx.resuming, log: ctx.log };
   // Claimed first when the folder is known, so a second run into it stops before doing any work.
   let lock = o.out !== undefined ? await claimRunDir(resolve(o.out), claim) : undefined;
   let finished = false;
   try {
-    const result = await trainInto(dataDir, o, inner, resuming, async (strategy) => (lock ??= await claimRunDir(resolve(defaultRunDir(strategy)), claim)).dir);
+    const result = await trainInto(dataDir, o, ctx, async (strategy) => (lock ??= await claimRunDir(resolve(defaultRunDir(strategy)), claim)).dir);
     finished = true;
     return result;
   } finally {
@@ -194,24 +229,19 @@ async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: Trai
   }
 }
 
-async function trainInto(
-  dataDir: string,
-  o: ResolvedTrainOptions,
-  hooks: TrainHooks & { advice?: Advice; log: (line: string) => void },
-  resuming: boolean,
-  claimDir: (strategy: string) => Promise<string>,
-): Promise<TrainResult> {
-  const log = hooks.log;
+async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunContext, claimDir: (strategy: string) => Promise<string>): Promise<TrainResult> {
+  const { hooks, log, bars, resuming } = ctx;
   const backend = await initBackend(hooks.backend);
   const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
   for (const w of dataset.warnings) log(`warning: ${w}`);
   if (dataset.splits.validation.length === 0) throw new UserError(`${dataDir}: no validation images; add a validation/ folder or use --val-split.`);
   const needsWeights = !(o.strategy === 'retrain' && o.init === 'scratch');
   const weightsPath = needsWeights ? await resolveWeightsPath(o, log) : undefined;
-  const extractProgress = new ExtractProgressReporter(process.stderr, !o.quiet && Boolean(process.stderr.isTTY));
+  const randomInit = weightsPath ? await readRandomInitMarker(weightsPath) : undefined;
+  if (weightsPath && randomInit !== undefined) (hooks.onWarning ?? ((w) => log(`warning: ${w.message}`)))(randomInitWarning(weightsPath, randomInit));
   const featureOptions: FeatureOptions = {
     weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
-    onProgress: extractProgress.update,
+    onProgress: bars.extract.update,
   };
   let advice = hooks.advice;
   if (o.strategy === 'auto') {
@@ -230,9 +260,23 @@ async function trainInto(
   // Built before feature extraction so weights that do not fit (no top for --head vgg) fail at once.
   const net = await buildNetwork({ plan, inputSize: o.inputSize, classes: classes.length, weights, random });
   let data: CachedFeatures | ImageSources | undefined;
+  // A run stopped before its first checkpoint holds nothing of use: it is removed (a failed one too,
+  // unless it is a resumed run, which stays as it was).
+  let kept = resuming;
   try {
     data = await trainSources(o, plan, dataset, featureOptions);
-    const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing };
+    const weightsRef = weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : undefined;
+    // The frozen prefix stays in the weights file: the run stores the trained layers and a reference.
+    const frozen = weightsRef && plan.cut !== null && plan.init === 'pretrained' ? weightsRef : undefined;
+    const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing, ...(frozen ? { frozen } : {}) };
+    // A resumed run keeps the config it started with, less the mark of its interruption.
+    const { interrupted: _previous, ...config } = resuming
+      ? await readRunConfig(runDir)
+      : {
+          dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
+          weights: weightsRef ? { ...weightsRef, ...(randomInit === undefined ? {} : { randomInit }) } : null,
+          preprocessing, versions: packageVersions(), created: new Date().toISOString(),
+        } as Record<string, unknown>;
     const manifest = {
       classes,
       splits: Object.fromEntries(Object.entries(data.items).map(([split, items]) => [split, items.map((i) => ({ path: i.path, hash: i.hash, class: i.className }))])),
@@ -241,11 +285,7 @@ async function trainInto(
     };
     if (resuming) await sameData(runDir, manifest.splits);
     else {
-      await writeJson(join(runDir, RUN_FILES.config), {
-        dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
-        weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : null,
-        preprocessing, versions: packageVersions(), created: new Date().toISOString(),
-      });
+      await writeJson(join(runDir, RUN_FILES.config), config);
       await writeJson(join(runDir, RUN_FILES.classes), classes);
       await writeJson(join(runDir, RUN_FILES.model), description);
       await writeJson(join(runDir, RUN_FILES.manifest), manifest);
@@ -256,7 +296,7 @@ async function trainInto(
 
     const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(join(runDir, RUN_FILES.checkpoint), modelWeights(trainer)), { minDelta: o.minDelta });
     const history = new HistoryRecorder((h) => writeHistory(runDir, h));
-    const callbacks: Callback[] = [history, checkpoint, new ProgressReporter(o.epochs, log, !o.quiet && Boolean(process.stderr.isTTY))];
+    const callbacks: Callback[] = [history, checkpoint, bars.epochs];
     if (o.patience > 0) callbacks.push(new EarlyStopping(o.patience, { minDelta: o.minDelta }));
     if (o.reduceLrPatience > 0) callbacks.push(new ReduceLROnPlateau({ factor: o.reduceLrFactor, patience: o.reduceLrPatience, minDelta: o.minDelta, minLr: 1e-7 }));
     const classWeights = o.classWeight === 'auto' ? balancedClassWeights(data.train.labels, classes.length) : undefined;
@@ -264,17 +304,22 @@ async function trainInto(
       runDir, plan, trainer: net.trainer, random, callbacks, from, train: data.train, val: data.val, numClasses: classes.length,
       batchSize: o.batchSize, classWeights, shouldStop: () => hooks.signal?.aborted ?? false,
     });
+    kept = !interrupted || checkpoint.bestEpoch >= 0;
+    if (!kept) throw new InterruptedError('interrupted before the first epoch finished: nothing to keep, so the run directory was removed (extracted features stay cached for the next run).');
+    // The interruption is recorded (and its resume points kept) so `--resume` continues the run; finishing clears both.
+    if (interrupted || resuming) await writeJson(join(runDir, RUN_FILES.config), { ...config, ...(interrupted ? { interrupted } : {}) });
     checkpoint.restoreBest(net.trainer);
     if (checkpoint.bestEpoch >= 0) {
-      await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(net.model));
+      await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(frozen ? net.trainer : net.model));
       await writeLearningCurves(join(runDir, RUN_FILES.curves), history.history);
     }
     await writeReport(runDir);
     if (!interrupted) await rm(join(runDir, RESUME_DIR), { recursive: true, force: true });
-    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted, advice };
+    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted: interrupted !== undefined, advice };
   } finally {
     data?.train.dispose();
     data?.val.dispose();
     disposeNetwork(net);
+    if (!kept && !(await exists(join(runDir, RUN_FILES.checkpoint)))) await discardRun(runDir);
   }
 }
