@@ -7,7 +7,7 @@ import type { PrefixIdentity } from '../cache/fingerprint.ts';
 import type { AugmentationSpec, FeatureJob, Unreadable } from '../cache/jobs.ts';
 import type { ResizeMode } from '../data/decode.ts';
 import { UserError } from '../errors.ts';
-import type { QueueSettings } from './queue-url.ts';
+import { SHARD_QUEUE, type QueueSettings } from './queue-url.ts';
 
 /** One shard: images (paths relative to `dataRoot`) for a worker to compute into one shard file. */
 export interface ShardJobData {
@@ -72,8 +72,14 @@ export const connectionOf = (s: QueueSettings) => ({ ...s.connection, maxRetries
 
 const REACH_TIMEOUT_MS = 10_000;
 
-/** Resolves when `ready` does; a UserError naming the URL when Redis does not answer in time. */
-export async function reachRedis(ready: Promise<unknown>, s: QueueSettings): Promise<void> {
+/**
+ * Resolves once Redis answers at `s`; a UserError naming the address when it does not in time. A
+ * throwaway connection asks, so nothing long-lived is left half-connected (BullMQ's QueueEvents
+ * cannot be closed before it has connected once).
+ */
+export async function reachRedis(bull: BullMQ, s: QueueSettings): Promise<void> {
+  const probe = new bull.Queue(SHARD_QUEUE, { connection: connectionOf(s), prefix: s.prefix });
+  probe.on('error', () => undefined); // connection refused, retried: the timeout below reports it once
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -82,8 +88,9 @@ export async function reachRedis(ready: Promise<unknown>, s: QueueSettings): Pro
     );
   });
   try {
-    await Promise.race([ready, timeout]);
+    await Promise.race([probe.waitUntilReady(), timeout]);
   } finally {
     clearTimeout(timer);
+    await probe.close();
   }
 }

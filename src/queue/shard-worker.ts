@@ -108,7 +108,9 @@ async function computeShard(job: Job<ShardJobData, ShardResult>, engine: PrefixE
 
 /** Start taking shards from the queue at `settings`; resolves once connected. */
 export async function runShardWorker(settings: QueueSettings, options: ShardWorkerOptions = {}): Promise<ShardWorker> {
-  const { Worker, UnrecoverableError } = await loadBullmq();
+  const bull = await loadBullmq();
+  await reachRedis(bull, settings);
+  const { Worker, UnrecoverableError } = bull;
   const engines = new EngineSlot(options, (m) => new UnrecoverableError(m));
   const worker = new Worker<ShardJobData, ShardResult>(
     SHARD_QUEUE,
@@ -131,12 +133,7 @@ export async function runShardWorker(settings: QueueSettings, options: ShardWork
   // Redis going away is reported, not fatal: ioredis reconnects and the worker carries on.
   worker.on('error', (err) => options.onEvent?.({ type: 'redis-error', message: err.message }));
   worker.on('failed', (job, err) => options.onEvent?.({ type: 'shard-failed', id: job?.id ?? '?', message: err.message }));
-  try {
-    await reachRedis(worker.waitUntilReady(), settings);
-  } catch (err) {
-    await worker.close(true);
-    throw err;
-  }
+  await worker.waitUntilReady();
   options.onEvent?.({ type: 'ready' });
   return {
     close: async () => {

@@ -22,12 +22,13 @@ const MAX_LISTED = 100;
 const doneOf = (p: JobProgress): number => (typeof p === 'object' && p !== null && 'done' in p ? (p as unknown as ShardProgress).done : 0);
 
 export async function queueStatus(settings: QueueSettings): Promise<QueueStatus> {
-  const { Queue, Job } = await loadBullmq();
+  const bull = await loadBullmq();
+  await reachRedis(bull, settings);
+  const { Queue, Job } = bull;
   const base = { connection: connectionOf(settings), prefix: settings.prefix };
   const shards = new Queue(SHARD_QUEUE, base);
   const queues = new Map<string, InstanceType<typeof Queue>>();
   try {
-    await reachRedis(shards.waitUntilReady(), settings);
     const counts = (await shards.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized')) as QueueStatus['counts'];
     const active = await shards.getActive(0, MAX_LISTED - 1);
     const pending = [...active, ...(await shards.getJobs(['waiting', 'delayed', 'prioritized'], 0, MAX_LISTED - 1))];

@@ -62,6 +62,7 @@ export async function extractOnQueue(items: readonly ExtractItem[], options: Que
     if (missing.length === 0) return summary(undefined, false);
 
     const bull = await loadBullmq();
+    await reachRedis(bull, o.queue);
     const base = { connection: connectionOf(o.queue), prefix: o.queue.prefix };
     const mergeQueue = mergeQueueName(o.cache);
     const shardEvents = new bull.QueueEvents(SHARD_QUEUE, base);
@@ -77,7 +78,7 @@ export async function extractOnQueue(items: readonly ExtractItem[], options: Que
     merger.on('error', onError);
     flows.on('error', onError);
     try {
-      await reachRedis(Promise.all([shardEvents.waitUntilReady(), mergeEvents.waitUntilReady(), merger.waitUntilReady(), flows.waitUntilReady()]), o.queue);
+      await Promise.all([shardEvents.waitUntilReady(), mergeEvents.waitUntilReady(), merger.waitUntilReady(), flows.waitUntilReady()]);
       const shards = [...chunks(missing, o.shardSize)];
       const jobOptions = { removeOnComplete: true, attempts: o.attempts, backoff: { type: 'exponential', delay: 1000 } };
       const flow = await flows.add({
