@@ -1,11 +1,11 @@
 import test from 'ava';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeQueueName, parseQueueUrl, QUEUE_DEFAULTS } from '../src/queue/queue-url.ts';
 import { extractOnQueue } from '../src/queue/submit.ts';
+import { freePort } from './helpers/redis-server.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -62,10 +62,7 @@ test('extract --queue with no Redis listening fails with a message naming the ad
   // Only hashed before Redis is needed: any bytes do.
   await writeFile(join(dir, 'w.h5'), 'weights');
   await writeFile(join(dir, 'a.jpg'), 'image');
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
+  const port = await freePort();
   await t.throwsAsync(
     extractOnQueue([{ path: join(dir, 'a.jpg') }], { weights: join(dir, 'w.h5'), cache: join(dir, 'cache'), dataRoot: dir, queue: parseQueueUrl(`redis://127.0.0.1:${port}`) }),
     { message: new RegExp(`no Redis answered at 127.0.0.1:${port} within 10 s; start redis-server there`) },

@@ -9,10 +9,10 @@ import { decodeImage } from '../data/decode.ts';
 import type { PrefixEngine } from '../models/engines/types.ts';
 import { preprocessInput } from '../models/preprocess.ts';
 import type { FeatureStore } from './feature-store.ts';
+import type { BatchResult, ExtractContext, FeatureJob, Unreadable } from './jobs.ts';
 
 /** Where computed features go: the lmdb store, or a shard being collected for the queue. */
 export type FeatureSink = Pick<FeatureStore, 'put' | 'dtype'>;
-import type { BatchResult, ExtractContext, FeatureJob, Unreadable } from './jobs.ts';
 
 /** A batch with its images decoded: RGB uint8 pixels for the readable jobs. */
 export interface DecodedBatch {

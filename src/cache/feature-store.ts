@@ -73,7 +73,7 @@ export function encodeFeatures(features: Float32Array, dtype: FeatureDtype): Uin
 }
 
 /** Stored dtype of a value, or undefined when it is not a well-formed feature value. */
-export function storedDtype(value: Uint8Array): FeatureDtype | undefined {
+function storedDtype(value: Uint8Array): FeatureDtype | undefined {
   if (value.length < HEADER || value[0] !== MAGIC[0] || value[1] !== MAGIC[1] || value[2] !== MAGIC[2]) return undefined;
   const n = new DataView(value.buffer, value.byteOffset, HEADER).getUint32(4, true);
   if (value[3] === DTYPE_CODE.float32 && value.length === HEADER + 4 * n) return 'float32';
