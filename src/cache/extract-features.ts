@@ -122,13 +122,26 @@ async function itemHash(item: ExtractItem): Promise<string> {
 }
 
 /** Variant ids in copy order: the original first. */
-function variantIds(copies: number, spec: AugmentationSpec | undefined): string[] {
+export function variantIds(copies: number, spec: AugmentationSpec | undefined): string[] {
   if (copies > 0 && (!spec || isNoAugmentation(spec.options)))
     throw new UserError(`${copies} augmented copies asked for, but the augmentation changes nothing; add augmentation flags (e.g. --augment standard)`);
   return [ORIGINAL_VARIANT, ...Array.from({ length: copies }, (_, i) => augmentationVariant(spec!.options, { seed: spec!.seed, copy: i + 1 }))];
 }
 
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+/** Every image variant `items` need under `fingerprint`, by cache key: the same image content under two names is computed once. */
+export async function planJobs(items: readonly ExtractItem[], fingerprint: string, variants: readonly string[]): Promise<Map<string, FeatureJob>> {
+  const wanted = new Map<string, FeatureJob>();
+  for (const item of items) {
+    const imageHash = await itemHash(item);
+    (item.augment === false ? variants.slice(0, 1) : variants).forEach((variant, copy) => {
+      const key = featureKey({ fingerprint, imageHash, variant });
+      if (!wanted.has(key)) wanted.set(key, { key, path: item.path, imageHash, copy });
+    });
+  }
+  return wanted;
+}
+
+export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
@@ -140,15 +153,7 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
   const variants = variantIds(o.augmentCopies, o.augmentation);
   const store = await FeatureStore.open(o.cache, { dtype: o.dtype });
   try {
-    // Unique keys: the same image content under two names is computed once.
-    const wanted = new Map<string, FeatureJob>();
-    for (const item of items) {
-      const imageHash = await itemHash(item);
-      (item.augment === false ? variants.slice(0, 1) : variants).forEach((variant, copy) => {
-        const key = featureKey({ fingerprint, imageHash, variant });
-        if (!wanted.has(key)) wanted.set(key, { key, path: item.path, imageHash, copy });
-      });
-    }
+    const wanted = await planJobs(items, fingerprint, variants);
     const jobs = [...wanted.values()].filter((job) => !store.has(job.key));
     const progress: ExtractProgress = { total: wanted.size, done: wanted.size - jobs.length, computed: 0, reused: wanted.size - jobs.length, unreadable: 0, rate: 0 };
     const unreadable: Unreadable[] = [];
