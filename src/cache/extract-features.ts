@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { BackendPreference } from '../backend/index.ts';
-import type { ResizeMode } from '../data/decode.ts';
+import { DEFAULT_RESIZE, type ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
@@ -64,7 +64,7 @@ export interface ExtractOptions extends PrefixOptions {
 export const EXTRACT_DEFAULTS = {
   cut: 'block5_pool',
   inputSize: 224,
-  resize: 'squash',
+  resize: DEFAULT_RESIZE,
   cache: '.cache/features',
   augmentCopies: 0,
   engine: 'auto',

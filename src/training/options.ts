@@ -3,6 +3,7 @@ import { augmentInputSchema } from '../data/augment-options.ts';
 import { VGG16_BASE } from '../models/vgg16-spec.ts';
 import { STRATEGY_NAMES } from '../strategies/types.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { DEFAULT_RESIZE, RESIZE_MODES, type ResizeMode } from '../data/decode.ts';
 
 const convNames = VGG16_BASE.filter((l) => l.kind === 'conv').map((l) => l.name) as [string, ...string[]];
 const positive = z.number().positive();
@@ -60,7 +61,7 @@ export const trainOptionsSchema = z
     /** Square input side in pixels (>= 32; the vgg head needs 224). Default: 224. */
     inputSize: z.number().int().min(32).default(224),
     /** How images are fitted to the input: squash (Keras load_img) | crop | pad. Default: squash. */
-    resize: z.enum(['squash', 'crop', 'pad']).default('squash'),
+    resize: z.enum(RESIZE_MODES as [ResizeMode, ...ResizeMode[]]).default(DEFAULT_RESIZE),
     /** Validation fraction when the folder has no train/validation split. Default: 0.2. */
     valSplit: z.number().gt(0).lt(1).default(0.2),
     /** Early stopping patience in epochs on val_loss (0 = off). Default: 5. */
