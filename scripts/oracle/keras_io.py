@@ -8,6 +8,14 @@
       runs the `python` recipe of the export's transferkit.json as written, feeds the keras-h5 export
       to tf_keras and Keras 3 and the onnx export to onnxruntime; DIR/<runtime>.bin (float32 probabilities)
 
+  vgg16: {"op": "vgg16", "images": [...], "out": DIR}
+      one random-init VGG16 (with top) saved by tf_keras (save_weights .h5, full .h5, .keras) and Keras 3
+      (.weights.h5, .keras); DIR/probs.bin: Keras's probabilities on load_img(224) + preprocess_input
+
+  configs: {"op": "configs", "out": DIR}
+      small .keras files: tf_keras Functional (tf_keras.keras), Keras 3 with keras.ops.add(x, 1.0)
+      (ops_add.keras), tf_keras with a Lambda layer (lambda.keras)
+
 Prints one JSON line: {"ok": true, ...} or {"ok": false, "error": ...}.
 """
 
@@ -87,12 +95,48 @@ def export(req):
     return {"shapes": results}
 
 
+def vgg16(req):
+    import keras
+    import tf_keras
+
+    out = req["out"]
+    tf_keras.utils.set_random_seed(1234)
+    legacy = tf_keras.applications.VGG16(weights=None)
+    files = {"tf_keras.weights.h5": "legacy-weights", "tf_keras.full.h5": "legacy-model", "tf_keras.keras": "keras-archive"}
+    legacy.save_weights(os.path.join(out, "tf_keras.weights.h5"))
+    legacy.save(os.path.join(out, "tf_keras.full.h5"))
+    legacy.save(os.path.join(out, "tf_keras.keras"))
+    k3 = keras.applications.VGG16(weights=None)
+    k3.load_weights(os.path.join(out, "tf_keras.weights.h5"))
+    k3.save_weights(os.path.join(out, "keras3.weights.h5"))
+    k3.save(os.path.join(out, "keras3.keras"))
+    files.update({"keras3.weights.h5": "keras3-weights", "keras3.keras": "keras-archive"})
+    x = np.stack([keras.utils.img_to_array(keras.utils.load_img(p, target_size=(224, 224))) for p in req["images"]])
+    write_f32(os.path.join(out, "probs.bin"), legacy.predict(keras.applications.vgg16.preprocess_input(x), verbose=0))
+    return {"files": files}
+
+
+def configs(req):
+    import keras
+    import tf_keras
+
+    out = req["out"]
+    inp = tf_keras.Input((8, 8, 3), name="image")
+    x = tf_keras.layers.Conv2D(4, 3, activation="relu", name="my_conv")(inp)
+    tf_keras.Model(inp, tf_keras.layers.Dense(2, name="my_dense")(tf_keras.layers.Flatten(name="my_flat")(x))).save(os.path.join(out, "tf_keras.keras"))
+    inp = keras.Input((4,))
+    keras.Model(inp, keras.ops.add(keras.layers.Dense(3, name="d")(inp), 1.0)).save(os.path.join(out, "ops_add.keras"))
+    inp = tf_keras.Input((4,))
+    tf_keras.Model(inp, tf_keras.layers.Lambda(lambda t: t * 2, name="double")(inp)).save(os.path.join(out, "lambda.keras"))
+    return {}
+
+
 def main():
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     req = json.loads(sys.argv[1])
     try:
-        reply = {"ok": True, **{"decode": decode, "modes": modes, "export": export}[req["op"]](req)}
+        reply = {"ok": True, **{"decode": decode, "modes": modes, "export": export, "vgg16": vgg16, "configs": configs}[req["op"]](req)}
     except Exception as err:  # noqa: BLE001  the test reports it
         reply = {"ok": False, "error": f"{type(err).__name__}: {err}"}
     replies.write(json.dumps(reply) + "\n")

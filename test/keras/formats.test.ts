@@ -1,0 +1,59 @@
+// One VGG16 saved by Keras in every format a user may have: the feature engine (extract) and the
+// ImageNet classifier (predict --weights) accept each, and agree with the legacy file and with Keras.
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend/index.ts';
+import { createEngine } from '../../src/models/engines/index.ts';
+import { predictImagenet } from '../../src/models/predict.ts';
+import { imagesToTensor } from '../../src/models/preprocess.ts';
+import { kerasIo } from './oracle.ts';
+
+const PHOTOS = new URL('../../../shared/photos/', import.meta.url).pathname;
+const LABELS = new URL('../../../shared/imagenet/imagenet_class_index.json', import.meta.url).pathname;
+const photos = readdirSync(PHOTOS).sort().map((f) => join(PHOTOS, f));
+
+let dir: string;
+let files: Record<string, string>;
+test.before(async () => {
+  await initBackend('wasm');
+  dir = await mkdtemp(join(tmpdir(), 'transferkit-keras-formats-'));
+  ({ files } = await kerasIo<{ files: Record<string, string> }>({ op: 'vgg16', images: photos, out: dir }));
+});
+test.after.always(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** block5_pool features of the photos from `file`, on the engine extract uses. */
+async function features(file: string): Promise<Float32Array> {
+  const engine = await createEngine({ weights: join(dir, file), engine: 'onnx' });
+  try {
+    const x = await imagesToTensor(photos);
+    const batch = x.dataSync() as Float32Array;
+    x.dispose();
+    return (await engine.run(batch, photos.length)).slice();
+  } finally {
+    await engine.dispose();
+  }
+}
+
+test.serial('every Keras format gives the legacy file features to 1e-5 and Keras top-5 on every photo', async (t) => {
+  t.deepEqual(Object.values(files).sort(), ['keras-archive', 'keras-archive', 'keras3-weights', 'legacy-model', 'legacy-weights']);
+  const reference = await features('tf_keras.weights.h5');
+  const buf = readFileSync(join(dir, 'probs.bin'));
+  const keras = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  for (const file of Object.keys(files)) {
+    const ours = await features(file);
+    let worst = 0;
+    for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - reference[i]!));
+    t.true(ours.length === reference.length && worst <= 1e-5, `${file}: features differ by ${worst}`);
+    const predicted = await predictImagenet(photos, { weights: join(dir, file), labels: LABELS });
+    for (const [i, { predictions }] of predicted.entries()) {
+      const row = Array.from(keras.subarray(i * 1000, (i + 1) * 1000));
+      const want = row.map((p, k) => [p, k] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([, k]) => k);
+      t.deepEqual(predictions.map((p) => p.index), want, `${file} on ${photos[i]}`);
+    }
+  }
+});
