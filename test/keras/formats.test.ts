@@ -9,6 +9,8 @@ import { initBackend } from '../../src/backend/index.ts';
 import { createEngine } from '../../src/models/engines/index.ts';
 import { predictImagenet } from '../../src/models/predict.ts';
 import { imagesToTensor } from '../../src/models/preprocess.ts';
+import { train } from '../../src/training/train.ts';
+import { makeShapesDataset } from '../training-shapes.ts';
 import { kerasIo } from './oracle.ts';
 
 const PHOTOS = new URL('../../../shared/photos/', import.meta.url).pathname;
@@ -55,5 +57,24 @@ test.serial('every Keras format gives the legacy file features to 1e-5 and Keras
       const want = row.map((p, k) => [p, k] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([, k]) => k);
       t.deepEqual(predictions.map((p) => p.index), want, `${file} on ${photos[i]}`);
     }
+  }
+});
+
+test.serial('train (freeze) runs from every Keras format with the same learning curve as from the legacy file', async (t) => {
+  const data = join(dir, 'shapes');
+  await makeShapesDataset(data, { perClass: 8, val: 4, seed: 5, size: 40 });
+  const curves = new Map<string, number[]>();
+  for (const file of Object.keys(files)) {
+    const { history } = await train(
+      data,
+      { strategy: 'freeze', epochs: 2, inputSize: 32, batchSize: 8, dense: 8, seed: 3, weights: join(dir, file), cache: join(dir, `cache-${file}`), out: join(dir, `run-${file}`), quiet: true },
+      { log: () => {} },
+    );
+    curves.set(file, history.flatMap((e) => [e.loss, e.val_loss]));
+  }
+  const reference = curves.get('tf_keras.weights.h5')!;
+  for (const [file, curve] of curves) {
+    const worst = Math.max(...curve.map((v, i) => Math.abs(v - reference[i]!)));
+    t.true(worst <= 1e-5, `${file}: loss curve ${curve.join(', ')} vs legacy ${reference.join(', ')}`);
   }
 });
