@@ -9,6 +9,7 @@ import { DEFAULT_RESIZE, type ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
+import { featureCacheDir } from '../util/user-dirs.ts';
 import type { EngineChoice, PrefixEngine } from '../models/engines/types.ts';
 import { VGG16_PREPROCESSING } from '../models/preprocess.ts';
 import { augmentationVariant, isNoAugmentation } from '../data/augment.ts';
@@ -34,9 +35,9 @@ export interface PrefixOptions {
   cut?: string;
   /** Square input side in pixels. Default: 224. */
   inputSize?: number;
-  /** How images are fitted to the input. Default: `squash` (Keras `load_img`). */
+  /** How images are fitted to the input. Default: DEFAULT_RESIZE (Keras `load_img`, Pillow nearest). */
   resize?: ResizeMode;
-  /** Feature cache directory. Default: `.cache/features`. */
+  /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
   cache?: string;
 }
 
@@ -65,7 +66,6 @@ export const EXTRACT_DEFAULTS = {
   cut: 'block5_pool',
   inputSize: 224,
   resize: DEFAULT_RESIZE,
-  cache: '.cache/features',
   augmentCopies: 0,
   engine: 'auto',
   workers: 1,
@@ -107,7 +107,7 @@ export interface ExtractSummary {
 export async function resolvePrefix(options: PrefixOptions): Promise<{ fingerprint: string; identity: PrefixIdentity }> {
   const identity: PrefixIdentity = {
     weightsHash: await weightsFileHash(options.weights).catch((err: NodeJS.ErrnoException) => {
-      throw new UserError(`weights file ${options.weights}: ${err.code === 'ENOENT' ? 'not found' : err.message}; pass --weights FILE (e.g. from transferkit init-weights or npm run fetch-weights)`);
+      throw new UserError(`weights file ${options.weights}: ${err.code === 'ENOENT' ? 'not found' : err.message}; pass --weights FILE (e.g. from transferkit init-weights or transferkit fetch-weights)`);
     }),
     cut: options.cut ?? EXTRACT_DEFAULTS.cut,
     inputSize: options.inputSize ?? EXTRACT_DEFAULTS.inputSize,
@@ -134,7 +134,7 @@ function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
 
 /** Fill the cache for `items`; resolves with what was computed, reused and skipped. */
 export async function extractFeatures(items: readonly ExtractItem[], options: ExtractOptions): Promise<ExtractSummary> {
-  const o = { ...EXTRACT_DEFAULTS, ...options };
+  const o = { ...EXTRACT_DEFAULTS, ...options, cache: options.cache ?? featureCacheDir() };
   const started = performance.now();
   const { fingerprint, identity } = await resolvePrefix(o);
   const variants = variantIds(o.augmentCopies, o.augmentation);
@@ -234,7 +234,7 @@ export async function loadFeatures(items: readonly ExtractItem[], options: LoadF
   const { fingerprint } = await resolvePrefix(options);
   const copy = options.copy ?? 0;
   const variant = variantIds(copy, options.augmentation)[copy]!;
-  const store = await FeatureStore.open(options.cache ?? EXTRACT_DEFAULTS.cache, { readOnly: true });
+  const store = await FeatureStore.open(options.cache ?? featureCacheDir(), { readOnly: true });
   try {
     const meta = store.getMeta(fingerprint);
     const hashes = await Promise.all(items.map(itemHash));

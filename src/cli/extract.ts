@@ -4,12 +4,14 @@ import { z } from 'zod';
 import { parseBackendPreference } from '../backend/index.ts';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
+import { featureCacheDir } from '../util/user-dirs.ts';
 import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { isNoAugmentation } from '../data/augment.ts';
 import { splitNames } from '../data/dataset.ts';
 import { scanDataset } from '../data/scan.ts';
 import { addScanFlags, parseScanFlags } from '../data/scan-flags.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   weights: z.string().min(1),
@@ -43,12 +45,12 @@ export function register(program: Command): void {
   const cmd = program
     .command('extract')
     .description('Compute the frozen VGG16 prefix once per image (and augmented copy) into the feature cache')
-    .argument('<data-dir>', 'image folder: one sub-folder per class, optionally inside train/ validation/ test/')
+    .argument('<DATA_DIR>', 'image folder: one sub-folder per class, optionally inside train/ validation/ test/')
     .requiredOption('--weights <file>', 'Keras HDF5 file with VGG16 weights (the conv base is enough)')
     .option('--cut <layer>', 'last frozen layer', EXTRACT_DEFAULTS.cut)
     .option('--input-size <px>', 'square input side', String(EXTRACT_DEFAULTS.inputSize))
     .option('--augment-copies <k>', 'augmented copies per training image (needs augmentation flags)', '0')
-    .option('--cache <dir>', 'feature cache directory', EXTRACT_DEFAULTS.cache)
+    .option('--cache <dir>', 'feature cache directory', featureCacheDir())
     .addOption(new Option('--engine <name>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default(EXTRACT_DEFAULTS.engine))
     .option('--workers <n>', 'processes computing features (use 2 with --engine tfjs on wasm)', '1')
     .option('--batch-size <n>', 'images per engine call', String(EXTRACT_DEFAULTS.batchSize))
@@ -64,13 +66,14 @@ export function register(program: Command): void {
     const dataset = await scanDataset(dataDir, { ...scan, seed });
     const items: ExtractItem[] = splitNames(dataset).flatMap((split) => dataset.splits[split]!.map((item) => ({ ...item, augment: split === 'train' })));
 
+    await warnIfRandomInit(o.weights);
     const controller = new AbortController();
     const reporter = new ExtractProgressReporter();
     const onSigint = (): void => {
       if (controller.signal.aborted) process.exit(130); // second Ctrl-C: committed batches are safe anyway
       controller.abort();
-      reporter.stop();
-      process.stderr.write('\nextract: stopping after the in-flight batch (Ctrl-C again to quit now)\n');
+      reporter.close();
+      process.stderr.write('extract: stopping after the in-flight batch (Ctrl-C again to quit now)\n');
     };
     process.on('SIGINT', onSigint);
     let summary: ExtractSummary;

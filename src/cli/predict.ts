@@ -5,6 +5,7 @@ import { initBackendFromCli } from '../backend/index.ts';
 import { predictImagenet, type ImagePrediction } from '../models/predict.ts';
 import { isRunDir } from '../training/predict-run.ts';
 import { predictRunCommand } from './predict-run.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   weights: z.string().min(1),
@@ -27,9 +28,9 @@ export function register(program: Command): void {
   program
     .command('predict')
     .description('Classify images with a trained run (predict RUN_DIR IMAGE_OR_FOLDER...) or with VGG16\'s ImageNet top (--weights FILE)')
-    .argument('<images...>', 'image files; or RUN_DIR (from `transferkit train`) then image files or folders')
+    .argument('<INPUTS...>', 'image files; or RUN_DIR (from `transferkit train`) then image files or folders')
     .option('--weights <file>', 'ImageNet form: Keras HDF5 file with VGG16 weights including the top')
-    .option('--labels <file>', 'imagenet_class_index.json (default: models/imagenet_class_index.json)')
+    .option('--labels <file>', 'imagenet_class_index.json (default: the one `transferkit fetch-weights` downloads)')
     .option('--top <k>', 'classes to show per image', '5')
     .option('--json', 'print JSON instead of text')
     .option('--csv', 'RUN_DIR form: print CSV (image,rank,class,probability,error)')
@@ -38,6 +39,7 @@ export function register(program: Command): void {
       if (await isRunDir(images[0]!)) return predictRunCommand(images[0]!, images.slice(1), raw, cmd);
       const { weights, labels, top, json } = parseOrThrow(optionsSchema, raw, 'predict options');
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(weights);
       const results = await predictImagenet(images, { weights, labels, top });
       console.log(json ? JSON.stringify(results, null, 2) : formatPredictions(results));
     });

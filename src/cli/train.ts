@@ -4,6 +4,7 @@ import { parseBackendPreference } from '../backend/index.ts';
 import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { UserError } from '../errors.ts';
 import { train } from '../training/train.ts';
+import { printWarning } from './warnings.ts';
 import { trainOptionsSchema, type TrainOptions } from '../training/options.ts';
 import type { z } from 'zod';
 import { RESIZE_MODES } from '../data/decode.ts';
@@ -43,7 +44,7 @@ function addTrainFlags(cmd: Command): Command {
     .option('--class-weight <how>', 'none | auto (balanced, for imbalanced classes; default none)')
     .option('--seed <n>', `seed of init, split, shuffling, dropout and augmentation${defaultNote('seed')}`, num)
     .option('--out <dir>', 'run directory (default runs/<date>-<strategy>)')
-    .option('--weights <file>', 'VGG16 Keras weights (default models/vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5)')
+    .option('--weights <file>', 'VGG16 Keras weights (default the official Keras file, downloaded once into ~/.cache/transferkit/models)')
     .option('--input-size <n>', `square input side, >= 32${defaultNote('inputSize')}`, num)
     .option('--resize <mode>', `${RESIZE_MODES.join(' | ')}: Keras load_img interpolations (Pillow, exact), or sharp squash/crop/pad${defaultNote('resize')}`)
     .option('--val-split <fraction>', `validation fraction when DATA_DIR has no validation/ folder${defaultNote('valSplit')}`, num)
@@ -103,24 +104,30 @@ export function register(program: Command): void {
   const cmd = program
     .command('train')
     .argument('<DATA_DIR>', 'image folder: one sub-folder per class, optionally inside train/ and validation/')
-    .description('Train a classifier on your images with VGG16 transfer learning and write a run directory');
+    .description('Train a classifier on your images with VGG16 transfer learning and write a run directory')
+    .option('--json', 'print the run summary (run directory, plan, history, best epoch) as JSON on stdout');
   addAugmentFlags(addTrainFlags(cmd)).action(async (dataDir: string, _opts: unknown, self: Command) => {
     const options = await trainOptionsFromCli(self);
     const globals = self.optsWithGlobals() as { backend?: string };
     const controller = new AbortController();
     const onSigint = (): void => {
-      process.stderr.write('\nstopping after the current batch (the best checkpoint is kept)...\n');
+      // Aborting first stops the progress bars (cursor and line wrap restored) before this line prints.
       controller.abort();
+      process.stderr.write('stopping after the current batch (the best checkpoint is kept)...\n');
     };
     process.once('SIGINT', onSigint);
     try {
       const result = await train(dataDir, options, {
         backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'),
         signal: controller.signal,
+        onWarning: printWarning,
       });
       const best = result.history.find((h) => h.epoch === result.bestEpoch);
-      console.log(`strategy ${result.plan.strategy}; best epoch ${result.bestEpoch + 1} (val_loss ${best?.val_loss.toFixed(4) ?? '-'}, val_acc ${best?.val_acc.toFixed(4) ?? '-'})`);
-      console.log(`run directory: ${result.runDir}`);
+      if (self.opts<{ json?: boolean }>().json) console.log(JSON.stringify({ ...result, best }, null, 2));
+      else {
+        console.log(`strategy ${result.plan.strategy}; best epoch ${result.bestEpoch + 1} (val_loss ${best?.val_loss.toFixed(4) ?? '-'}, val_acc ${best?.val_acc.toFixed(4) ?? '-'})`);
+        console.log(`run directory: ${result.runDir}${result.interrupted ? ' (interrupted: marked so in config.json and report.html)' : ''}`);
+      }
       if (result.interrupted) process.exitCode = 130;
     } finally {
       process.off('SIGINT', onSigint);

@@ -6,6 +6,7 @@ import { formatRunSummary } from '../interpret/run-summary.ts';
 import { visualizeActivations, visualizeGradCam, visualizeKernels, visualizeMaximize } from '../interpret/visualize.ts';
 import { loadRun } from '../training/run-dir.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 /** "0-15", "3", "0,4,8-11" -> the listed indices in order (at most 4096). */
 export function parseIndexList(text: string): number[] {
@@ -60,6 +61,7 @@ export function register(program: Command): void {
     .action(async (raw: unknown, cmd: Command) => {
       const o = parseOrThrow(kernelsSchema, raw, 'visualize kernels options');
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(o.weights);
       await visualizeKernels(o);
       console.log(`wrote ${o.out}`);
     });
@@ -67,7 +69,7 @@ export function register(program: Command): void {
   visualize
     .command('activations')
     .description("Draw an image's feature maps at a layer, or (--kernel I) one filter's response to it")
-    .argument('<image>', 'image file')
+    .argument('<IMAGE>', 'image file')
     .requiredOption('--weights <file|run-dir>', WEIGHTS_HELP)
     .requiredOption('--layer <name>', 'layer whose output to show, e.g. block3_conv1')
     .option('--channels <list>', 'channels to show (default 0-31)')
@@ -78,6 +80,7 @@ export function register(program: Command): void {
     .action(async (image: string, raw: unknown, cmd: Command) => {
       const o = parseOrThrow(activationsSchema, raw, 'visualize activations options');
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(o.weights);
       await visualizeActivations({ ...o, image });
       console.log(`wrote ${o.out}`);
     });
@@ -95,6 +98,7 @@ export function register(program: Command): void {
     .action(async (raw: unknown, cmd: Command) => {
       const o = parseOrThrow(maximizeSchema, raw, 'visualize maximize options');
       const backend = await initBackendFromCli(cmd);
+      await warnIfRandomInit(o.weights);
       const every = Math.max(1, Math.round(o.steps / 10));
       const started = Date.now();
       const result = await visualizeMaximize({
@@ -111,12 +115,12 @@ export function register(program: Command): void {
   visualize
     .command('gradcam')
     .description('Grad-CAM heatmap over the image for a class of a run (RUN_DIR IMAGE) or ImageNet (--weights FILE IMAGE)')
-    .argument('<inputs...>', 'RUN_DIR IMAGE, or IMAGE with --weights')
+    .argument('<INPUTS...>', 'RUN_DIR IMAGE, or IMAGE with --weights')
     .option('--weights <file|run-dir>', `${WEIGHTS_HELP} (with the top for ImageNet classes)`)
     .option('--class <index>', 'class index to explain')
     .option('--top', 'explain the top predicted class (the default)')
     .option('--layer <name>', 'conv layer (default: the last Conv2D, block5_conv3)')
-    .option('--labels <file>', 'ImageNet class index JSON for names (default models/imagenet_class_index.json)')
+    .option('--labels <file>', 'ImageNet class index JSON for names (default: the one `transferkit fetch-weights` downloads)')
     .requiredOption('--out <file.png>', 'PNG to write')
     .action(async (inputs: string[], raw: unknown, cmd: Command) => {
       const o = parseOrThrow(gradcamSchema, raw, 'visualize gradcam options');
@@ -126,6 +130,7 @@ export function register(program: Command): void {
         throw new UserError('gradcam takes RUN_DIR IMAGE, or --weights FILE|RUN_DIR IMAGE.');
       }
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(weights);
       const result = await visualizeGradCam({ weights, image, out: o.out, classIndex: o.class, layer: o.layer, labels: o.labels });
       console.log(`${result.label}\nwrote ${o.out}`);
     });
@@ -133,7 +138,7 @@ export function register(program: Command): void {
   visualize
     .command('summary')
     .description("Keras-style summary of a run's stitched model, frozen vs trainable per layer")
-    .argument('<run-dir>', 'training run directory')
+    .argument('<RUN_DIR>', 'training run directory')
     .action(async (runDir: string, _raw: unknown, cmd: Command) => {
       await initBackendFromCli(cmd);
       const run = await loadRun(runDir);

@@ -1,7 +1,7 @@
 import { extractFeatures, loadFeatures, type ExtractOptions } from '../cache/extract-features.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
 import type { DatasetItem } from '../data/dataset.ts';
-import { UserError } from '../errors.ts';
+import { InterruptedError } from '../errors.ts';
 import { ArraySource } from './batch-source.ts';
 
 /** Which cached prefix to read, and how extraction runs. */
@@ -47,7 +47,7 @@ export async function cachedFeatures(
   const bad = new Set(summary.unreadable.map((u) => u.path));
   const items = { train: split.train.filter((i) => !bad.has(i.path)), validation: split.validation.filter((i) => !bad.has(i.path)) };
   if (summary.interrupted) {
-    throw new UserError(`interrupted during feature extraction after ${summary.computed} images; they are cached, so re-running resumes where it stopped.`);
+    throw new InterruptedError(`interrupted during feature extraction after ${summary.computed} new images; they are cached, so re-running resumes where it stopped.`);
   }
   const copies = [0, ...Array.from({ length: augment?.copies ?? 0 }, (_, i) => i + 1)];
   return {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { augmentInputSchema } from '../data/augment-options.ts';
 import { VGG16_BASE } from '../models/vgg16-spec.ts';
 import { STRATEGY_NAMES } from '../strategies/types.ts';
+import { featureCacheDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { DEFAULT_RESIZE, RESIZE_MODES, type ResizeMode } from '../data/decode.ts';
 
@@ -56,11 +57,11 @@ export const trainOptionsSchema = z
     seed: z.number().int().min(0).default(1337),
     /** Run directory. Default: runs/<date>-<strategy>. */
     out: z.string().min(1).optional(),
-    /** VGG16 weights file (Keras HDF5); default models/vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5. */
+    /** VGG16 weights file (Keras HDF5); default the official Keras file (see `resolveWeightsPath` in train.ts; downloaded once). */
     weights: z.string().min(1).optional(),
     /** Square input side in pixels (>= 32; the vgg head needs 224). Default: 224. */
     inputSize: z.number().int().min(32).default(224),
-    /** How images are fitted to the input: squash (Keras load_img) | crop | pad. Default: squash. */
+    /** How images are fitted to the input (see ResizeMode). Default: DEFAULT_RESIZE, Keras load_img nearest. */
     resize: z.enum(RESIZE_MODES as [ResizeMode, ...ResizeMode[]]).default(DEFAULT_RESIZE),
     /** Validation fraction when the folder has no train/validation split. Default: 0.2. */
     valSplit: z.number().gt(0).lt(1).default(0.2),
@@ -76,8 +77,8 @@ export const trainOptionsSchema = z
     augment: augmentInputSchema.optional(),
     /** Augmented copies per training image (feature variants cycled through epochs). Default: 1 when augmenting. */
     augmentCopies: z.number().int().min(1).default(1),
-    /** Feature cache directory. Default: .cache/features. */
-    cache: z.string().min(1).default('.cache/features'),
+    /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
+    cache: z.string().min(1).default(() => featureCacheDir()),
     /** Feature-extraction engine. Default: auto. */
     engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
     /** Print a line per epoch even on a TTY instead of a progress bar. Default: false. */

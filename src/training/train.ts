@@ -1,7 +1,7 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
+import { installedVersion } from '../backend/installed-packages.ts';
 import { weightsFileHash } from '../cache/fingerprint.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
@@ -9,10 +9,10 @@ import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { createRng } from '../data/random.ts';
 import { scanDataset } from '../data/scan.ts';
-import { UserError } from '../errors.ts';
-import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.ts';
+import { InterruptedError, UserError, readableError } from '../errors.ts';
+import { modelWeights, readKerasFile, readRandomInitMarker, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
-import { MODELS_DIR, OFFICIAL_FILES, fetchWeights } from '../models/fetch.ts';
+import { OFFICIAL_FILES, fetchWeights, officialFilePath } from '../models/fetch.ts';
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
@@ -20,6 +20,9 @@ import { advise, type Advice } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';
+import { modelsDir } from '../util/user-dirs.ts';
+import { TRANSFERKIT_VERSION } from '../version.ts';
+import { randomInitWarning, type TransferkitWarning } from '../warnings.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
@@ -29,22 +32,22 @@ import { ImageSource } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
-import { RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
-
-/** Where the official Keras files are expected (`npm run fetch-weights` and `train` put them there). */
-export const DEFAULT_WEIGHTS = {
-  notop: join(MODELS_DIR, OFFICIAL_FILES.notop.name),
-  top: join(MODELS_DIR, OFFICIAL_FILES.top.name),
-} as const;
+import { discardRun, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
 
 /** Runtime hooks of `train` (not part of the reproducible config). */
 export interface TrainHooks {
   /** tfjs backend. Default: initBackend's choice. */
   backend?: BackendPreference;
-  /** Aborting stops after the current batch (or extraction batch) and keeps the best checkpoint. */
+  /**
+   * Aborting stops the advisor, extraction or training after the current batch. With a best
+   * checkpoint the run is kept and marked interrupted; before one, the run directory is removed and
+   * an InterruptedError thrown (cached features stay). Progress bars stop at the abort itself.
+   */
   signal?: AbortSignal;
   /** Where progress lines go. Default: stderr. */
   log?: (line: string) => void;
+  /** Warnings (random-init weights), once each. Default: `warning: MESSAGE` through `log`. */
+  onWarning?: (warning: TransferkitWarning) => void;
 }
 
 export interface TrainResult {
@@ -61,7 +64,10 @@ export interface TrainResult {
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
-/** The weights file to use: `--weights`, else the official file in models/ (with-top for the vgg head). */
+/**
+ * The weights file to use: `--weights`, else the official file (with-top for the vgg head) in the
+ * models folder or in Keras's `~/.keras/models`, downloaded into the models folder when in neither.
+ */
 export async function resolveWeightsPath(
   o: Pick<ResolvedTrainOptions, 'weights' | 'head'>,
   log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
@@ -70,11 +76,11 @@ export async function resolveWeightsPath(
     if (!(await exists(o.weights))) throw new UserError(`weights file ${o.weights} not found; pass an existing Keras HDF5 file with --weights.`);
     return o.weights;
   }
-  const candidates = o.head === 'vgg' ? [DEFAULT_WEIGHTS.top] : [DEFAULT_WEIGHTS.notop, DEFAULT_WEIGHTS.top];
+  const candidates = (o.head === 'vgg' ? [OFFICIAL_FILES.top] : [OFFICIAL_FILES.notop, OFFICIAL_FILES.top]).map(officialFilePath);
   for (const c of candidates) if (await exists(c)) return c;
   // Like Keras's weights='imagenet': the official file is downloaded (md5-checked) on first use.
   const wanted = candidates[0]!;
-  log(`no VGG16 weights in ${MODELS_DIR}; fetching the official ImageNet file (once)`);
+  log(`no VGG16 weights in ${modelsDir()}; fetching the official ImageNet file (once)`);
   try {
     await fetchWeights({ which: o.head === 'vgg' ? 'top' : 'notop', classIndex: false, onEvent: downloadProgress() });
   } catch (err) {
@@ -86,19 +92,13 @@ export async function resolveWeightsPath(
   return wanted;
 }
 
-/** Versions recorded in config.json, read from the installed package.json files. */
-async function packageVersions(): Promise<Record<string, string>> {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const version = async (dir: string): Promise<string> => {
-    try {
-      return (JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      return 'unknown';
-    }
-  };
+/**
+ * Versions recorded in config.json, found the way Node finds the packages (a consumer's
+ * node_modules hoists them beside transferkit).
+ */
+function packageVersions(): Record<string, string> {
   const names = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'sharp', 'h5wasm', 'onnxruntime-node', 'lmdb'];
-  const entries = await Promise.all(names.map(async (n) => [n, await version(join('node_modules', n))] as const));
-  return { transferkit: await version('.'), ...Object.fromEntries(entries), node: process.version };
+  return { transferkit: TRANSFERKIT_VERSION, ...Object.fromEntries(names.map((n) => [n, installedVersion(n) ?? 'not installed'])), node: process.version };
 }
 
 /** `runs/<UTC date and time>-<strategy>`: the run directory when `out` is not given. */
@@ -130,20 +130,51 @@ function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Data
  * `transferkit train DATA_DIR`: scan the folder, pick the strategy (the advisor measures the data
  * when `auto`), cache the frozen prefix's features, train phase by phase with Keras-style callbacks,
  * and write the run directory (config, classes, manifest, history, curves, best checkpoint and the
- * stitched model).
+ * stitched model). Every error it throws has a one-line message (see {@link readableError}).
  */
 export async function train(dataDir: string, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
+  try {
+    return await trainWithProgress(dataDir, options, hooks);
+  } catch (err) {
+    throw readableError(err);
+  }
+}
+
+async function trainWithProgress(dataDir: string, options: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
   const o = resolveTrainOptions(options);
+  if (hooks.signal?.aborted) throw new InterruptedError('train: the abort signal had already fired; pass a fresh AbortSignal for each run.');
   const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const tty = !o.quiet && Boolean(process.stderr.isTTY);
+  const bars: Bars = { extract: new ExtractProgressReporter(process.stderr, tty), epochs: new ProgressReporter(o.epochs, log, tty) };
+  const closeBars = (): void => {
+    bars.extract.close();
+    bars.epochs.close();
+  };
+  hooks.signal?.addEventListener('abort', closeBars, { once: true });
+  try {
+    return await runTraining(dataDir, o, hooks, log, bars);
+  } finally {
+    hooks.signal?.removeEventListener('abort', closeBars);
+    closeBars();
+  }
+}
+
+interface Bars {
+  extract: ExtractProgressReporter;
+  epochs: ProgressReporter;
+}
+
+async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: TrainHooks, log: (line: string) => void, bars: Bars): Promise<TrainResult> {
   const backend = await initBackend(hooks.backend);
   const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
   if (dataset.splits.validation.length === 0) throw new UserError(`${dataDir}: no validation images; add a validation/ folder or use --val-split.`);
   const needsWeights = !(o.strategy === 'retrain' && o.init === 'scratch');
   const weightsPath = needsWeights ? await resolveWeightsPath(o, log) : undefined;
-  const extractProgress = new ExtractProgressReporter(process.stderr, !o.quiet && Boolean(process.stderr.isTTY));
+  const randomInit = weightsPath ? await readRandomInitMarker(weightsPath) : undefined;
+  if (weightsPath && randomInit !== undefined) (hooks.onWarning ?? ((w) => log(`warning: ${w.message}`)))(randomInitWarning(weightsPath, randomInit));
   const featureOptions: FeatureOptions = {
     weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
-    onProgress: extractProgress.update,
+    onProgress: bars.extract.update,
   };
   let advice: Advice | undefined;
   if (o.strategy === 'auto') {
@@ -161,14 +192,20 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
   // Built before feature extraction so weights that do not fit (no top for --head vgg) fail at once.
   const net = await buildNetwork({ plan, inputSize: o.inputSize, classes: classes.length, weights, random });
   let data: Awaited<ReturnType<typeof trainSources>> | undefined;
+  // A run stopped before its first checkpoint holds nothing of use: it is removed (a failed one too).
+  let kept = false;
   try {
     data = await trainSources(o, plan, dataset, featureOptions);
-    const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing };
-    await writeJson(join(runDir, RUN_FILES.config), {
+    const weightsRef = weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : undefined;
+    // The frozen prefix stays in the weights file: the run stores the trained layers and a reference.
+    const frozen = weightsRef && plan.cut !== null && plan.init === 'pretrained' ? weightsRef : undefined;
+    const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing, ...(frozen ? { frozen } : {}) };
+    const config = {
       dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
-      weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : null,
-      preprocessing, versions: await packageVersions(), created: new Date().toISOString(),
-    });
+      weights: weightsRef ? { ...weightsRef, ...(randomInit === undefined ? {} : { randomInit }) } : null,
+      preprocessing, versions: packageVersions(), created: new Date().toISOString(),
+    };
+    await writeJson(join(runDir, RUN_FILES.config), config);
     await writeJson(join(runDir, RUN_FILES.classes), classes);
     await writeJson(join(runDir, RUN_FILES.model), description);
     await writeJson(join(runDir, RUN_FILES.manifest), {
@@ -182,12 +219,12 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
 
     const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(join(runDir, RUN_FILES.checkpoint), modelWeights(trainer)), { minDelta: o.minDelta });
     const history = new HistoryRecorder((h) => writeHistory(runDir, h));
-    const callbacks: Callback[] = [history, checkpoint, new ProgressReporter(o.epochs, log, !o.quiet && Boolean(process.stderr.isTTY))];
+    const callbacks: Callback[] = [history, checkpoint, bars.epochs];
     if (o.patience > 0) callbacks.push(new EarlyStopping(o.patience, { minDelta: o.minDelta }));
     if (o.reduceLrPatience > 0) callbacks.push(new ReduceLROnPlateau({ factor: o.reduceLrFactor, patience: o.reduceLrPatience, minDelta: o.minDelta, minLr: 1e-7 }));
     const classWeights = o.classWeight === 'auto' ? balancedClassWeights(data.train.labels, classes.length) : undefined;
     let epoch = 0;
-    let interrupted = false;
+    let interrupted: { phase: string; epochsCompleted: number; at: string } | undefined;
     for (const phase of plan.phases) {
       const result = await fit({
         trainer: net.trainer, train: data.train, val: data.val, numClasses: classes.length, epochs: phase.epochs, initialEpoch: epoch,
@@ -196,20 +233,24 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
       });
       epoch += result.epochs;
       if (result.interrupted) {
-        interrupted = true;
+        interrupted = { phase: phase.name, epochsCompleted: epoch, at: new Date().toISOString() };
         break;
       }
     }
+    kept = !interrupted || checkpoint.bestEpoch >= 0;
+    if (!kept) throw new InterruptedError('interrupted before the first epoch finished: nothing to keep, so the run directory was removed (extracted features stay cached for the next run).');
+    if (interrupted) await writeJson(join(runDir, RUN_FILES.config), { ...config, interrupted });
     checkpoint.restoreBest(net.trainer);
     if (checkpoint.bestEpoch >= 0) {
-      await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(net.model));
+      await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(frozen ? net.trainer : net.model));
       await writeLearningCurves(join(runDir, RUN_FILES.curves), history.history);
     }
     await writeReport(runDir);
-    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted, advice };
+    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted: interrupted !== undefined, advice };
   } finally {
     data?.train.dispose();
     data?.val.dispose();
     disposeNetwork(net);
+    if (!kept && !(await exists(join(runDir, RUN_FILES.checkpoint)))) await discardRun(runDir);
   }
 }

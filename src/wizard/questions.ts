@@ -50,7 +50,7 @@ async function weightFilesIn(modelsDir: string): Promise<string[]> {
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
 /**
- * Which VGG16 weights to start from: a file found in models/, the official file (downloaded now),
+ * Which VGG16 weights to start from: a file found in the models folder, the official file (downloaded now),
  * a path, or random init (with a warning). Returns the path of a readable weights file.
  */
 export async function askWeights(io: WizardIO, modelsDir: string, seed: number): Promise<string> {
@@ -60,8 +60,8 @@ export async function askWeights(io: WizardIO, modelsDir: string, seed: number):
       type: 'select',
       message: 'VGG16 weights to start from:',
       choices: [
-        ...found.map((f) => ({ name: f, value: f, description: 'found in models/' })),
-        { name: `download the official ImageNet weights (${(OFFICIAL_FILES.notop.size / 1e6).toFixed(0)} MB) into models/`, value: 'fetch' },
+        ...found.map((f) => ({ name: f, value: f, description: `found in ${modelsDir}` })),
+        { name: `download the official ImageNet weights (${(OFFICIAL_FILES.notop.size / 1e6).toFixed(0)} MB) into ${modelsDir}`, value: 'fetch' },
         { name: 'a Keras weights file somewhere else', value: 'path' },
         { name: 'random init (no ImageNet knowledge: only for trying the tool out)', value: 'random' },
       ],
@@ -69,7 +69,6 @@ export async function askWeights(io: WizardIO, modelsDir: string, seed: number):
     if (choice === 'path') return io.ask<string>({ type: 'input', message: 'Weights file (.h5):', validate: validateWeightsFile });
     if (choice === 'random') {
       const path = join(modelsDir, `vgg16_random_init_notop_seed${seed}.h5`);
-      io.print('warning: random-init weights know nothing about images; expect poor accuracy. Use them to try the tool, not to solve a task.');
       if (!(await exists(path))) await initWeights(path, { includeTop: false, seed });
       io.print(`random-init weights: ${path}`);
       return path;

@@ -5,9 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendPreference } from '../../backend/index.ts';
-import { UserError } from '../../errors.ts';
+import { UserError, describeError } from '../../errors.ts';
 import { readKerasFile } from '../../keras/index.ts';
 import type { KerasFile } from '../../keras/types.ts';
+import { optionalDependencyVersion } from '../../version.ts';
 import { vgg16Prefix } from '../vgg16.ts';
 import { layersModelToOnnx } from './layers-to-onnx.ts';
 import { createOnnxEngine, loadOnnxRuntime } from './onnx-engine.ts';
@@ -91,6 +92,16 @@ export async function createOnnxModelEngine(model: tf.LayersModel, options: Onnx
   return createOnnxEngine({ model: bytes, inputSize: options.inputSize, outputShape, threads: options.threads, spinning: options.spinning });
 }
 
+/**
+ * Why onnxruntime-node does not load. npm drops this optional dependency when its install script
+ * cannot download the CUDA provider (offline, or NuGet unreachable): say how to get the CPU engine.
+ */
+function onnxMissing(err: unknown): string {
+  if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') return `onnxruntime-node does not load: ${describeError(err)}`;
+  const pin = optionalDependencyVersion('onnxruntime-node');
+  return `onnxruntime-node is not installed (npm drops it when its install script cannot download CUDA files); \`ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node${pin ? `@${pin}` : ''}\` adds the CPU engine`;
+}
+
 /** Which engines run here and why not (for `doctor`). */
 export async function availableEngines(): Promise<EngineAvailability[]> {
   let onnx: EngineAvailability;
@@ -98,7 +109,7 @@ export async function availableEngines(): Promise<EngineAvailability[]> {
     const ort = await loadOnnxRuntime();
     onnx = { engine: 'onnx', available: true, detail: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}` };
   } catch (err) {
-    onnx = { engine: 'onnx', available: false, detail: `onnxruntime-node does not load: ${(err as Error).message}` };
+    onnx = { engine: 'onnx', available: false, detail: onnxMissing(err) };
   }
   return [onnx, { engine: 'tfjs', available: true, detail: `tfjs ${tf.version_core}` }];
 }
