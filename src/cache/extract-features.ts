@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { BackendPreference } from '../backend/index.ts';
-import type { ResizeMode } from '../data/decode.ts';
+import { DEFAULT_RESIZE, type ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
@@ -35,7 +35,7 @@ export interface PrefixOptions {
   cut?: string;
   /** Square input side in pixels. Default: 224. */
   inputSize?: number;
-  /** How images are fitted to the input. Default: `squash` (Keras `load_img`). */
+  /** How images are fitted to the input. Default: DEFAULT_RESIZE (Keras `load_img`, Pillow nearest). */
   resize?: ResizeMode;
   /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
   cache?: string;
@@ -65,7 +65,7 @@ export interface ExtractOptions extends PrefixOptions {
 export const EXTRACT_DEFAULTS = {
   cut: 'block5_pool',
   inputSize: 224,
-  resize: 'squash',
+  resize: DEFAULT_RESIZE,
   augmentCopies: 0,
   engine: 'auto',
   workers: 1,

@@ -4,7 +4,7 @@
  * Values are the features alone (labels and paths belong to the run's manifest), with an 8-byte
  * header: magic `TKF`, storage dtype, element count — a value that does not match it is a miss.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { UserError } from '../errors.ts';
 import { fromFloat16, toFloat16 } from './float16.ts';
@@ -119,6 +119,9 @@ export class FeatureStore {
   /** Open (creating when needed) the store in `dir`; several processes may open the same one. */
   static async open(dir: string, options: FeatureStoreOptions = {}): Promise<FeatureStore> {
     const readOnly = options.readOnly ?? false;
+    if ((await stat(dir).catch(() => undefined))?.isDirectory() === false) {
+      throw new UserError(`feature cache ${dir} is a file, not a folder; pass --cache with a folder path (it is created when missing)`);
+    }
     if (!readOnly) await mkdir(dir, { recursive: true });
     let env: RootDatabase;
     try {
