@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { BackendPreference } from '../backend/index.ts';
-import type { ResizeMode } from '../data/decode.ts';
+import { DEFAULT_RESIZE, type ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
 import { missingFileReason, uniqueByPath } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
@@ -36,7 +36,7 @@ export interface PrefixOptions {
   cut?: string;
   /** Square input side in pixels. Default: 224. */
   inputSize?: number;
-  /** How images are fitted to the input. Default: `squash` (Keras `load_img`). */
+  /** How images are fitted to the input. Default: DEFAULT_RESIZE (Keras `load_img`, Pillow nearest). */
   resize?: ResizeMode;
   /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
   cache?: string;
@@ -66,7 +66,7 @@ export interface ExtractOptions extends PrefixOptions {
 export const EXTRACT_DEFAULTS = {
   cut: 'block5_pool',
   inputSize: 224,
-  resize: 'squash',
+  resize: DEFAULT_RESIZE,
   augmentCopies: 0,
   engine: 'auto',
   workers: 1,
@@ -123,13 +123,47 @@ async function itemHash(item: ExtractItem): Promise<string> {
 }
 
 /** Variant ids in copy order: the original first. */
-function variantIds(copies: number, spec: AugmentationSpec | undefined): string[] {
+export function variantIds(copies: number, spec: AugmentationSpec | undefined): string[] {
   if (copies > 0 && (!spec || isNoAugmentation(spec.options)))
     throw new UserError(`${copies} augmented copies asked for, but the augmentation changes nothing; add augmentation flags (e.g. --augment standard)`);
   return [ORIGINAL_VARIANT, ...Array.from({ length: copies }, (_, i) => augmentationVariant(spec!.options, { seed: spec!.seed, copy: i + 1 }))];
 }
 
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+/** The cache keys a set of items needs, and the items that could not even be read. */
+export interface JobPlan {
+  /** Every image variant by cache key: the same image content under two names is computed once. */
+  wanted: Map<string, FeatureJob>;
+  /** Files that cannot be read have no hash: they are unreadable by their path. */
+  unreadable: Unreadable[];
+  /** Every path with the same content as `path` (itself included). */
+  samePaths(path: string): string[];
+}
+
+/** Every image variant `items` need under `fingerprint`, by cache key. */
+export async function planJobs(items: readonly ExtractItem[], fingerprint: string, variants: readonly string[]): Promise<JobPlan> {
+  const wanted = new Map<string, FeatureJob>();
+  const pathsByHash = new Map<string, string[]>();
+  const hashOf = new Map<string, string>();
+  const unreadable: Unreadable[] = [];
+  for (const item of items) {
+    const imageHash = await itemHash(item).catch(async () => {
+      unreadable.push({ path: item.path, reason: await missingFileReason(item.path) });
+      return undefined;
+    });
+    if (imageHash === undefined) continue;
+    hashOf.set(item.path, imageHash);
+    const same = pathsByHash.get(imageHash);
+    if (same) same.push(item.path);
+    else pathsByHash.set(imageHash, [item.path]);
+    (item.augment === false ? variants.slice(0, 1) : variants).forEach((variant, copy) => {
+      const key = featureKey({ fingerprint, imageHash, variant });
+      if (!wanted.has(key)) wanted.set(key, { key, path: item.path, imageHash, copy });
+    });
+  }
+  return { wanted, unreadable, samePaths: (path) => pathsByHash.get(hashOf.get(path) ?? '') ?? [path] };
+}
+
+export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
@@ -141,27 +175,7 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
   const variants = variantIds(o.augmentCopies, o.augmentation);
   const store = await FeatureStore.open(o.cache, { dtype: o.dtype });
   try {
-    // Unique keys: the same image content under two names is computed once. A file that cannot even
-    // be read has no hash: it is unreadable by its path, like every file sharing a failing hash below.
-    const wanted = new Map<string, FeatureJob>();
-    const pathsByHash = new Map<string, string[]>();
-    const hashOf = new Map<string, string>();
-    const unreadable: Unreadable[] = [];
-    for (const item of items) {
-      const imageHash = await itemHash(item).catch(async () => {
-        unreadable.push({ path: item.path, reason: await missingFileReason(item.path) });
-        return undefined;
-      });
-      if (imageHash === undefined) continue;
-      hashOf.set(item.path, imageHash);
-      const same = pathsByHash.get(imageHash);
-      if (same) same.push(item.path);
-      else pathsByHash.set(imageHash, [item.path]);
-      (item.augment === false ? variants.slice(0, 1) : variants).forEach((variant, copy) => {
-        const key = featureKey({ fingerprint, imageHash, variant });
-        if (!wanted.has(key)) wanted.set(key, { key, path: item.path, imageHash, copy });
-      });
-    }
+    const { wanted, unreadable, samePaths } = await planJobs(items, fingerprint, variants);
     const jobs = [...wanted.values()].filter((job) => !store.has(job.key));
     const progress: ExtractProgress = { total: wanted.size, done: wanted.size - jobs.length, computed: 0, reused: wanted.size - jobs.length, unreadable: 0, rate: 0 };
     let bytesWritten = 0;
@@ -187,9 +201,7 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
         progress.done += r.computed + r.unreadable.length;
         progress.rate = progress.computed / ((performance.now() - computeStart) / 1000);
         // Every path with the failing content is unreadable, not just the one that was decoded.
-        for (const u of r.unreadable) {
-          for (const path of pathsByHash.get(hashOf.get(u.path)!) ?? [u.path]) unreadable.push({ path, reason: u.reason });
-        }
+        for (const u of r.unreadable) for (const path of samePaths(u.path)) unreadable.push({ path, reason: u.reason });
         bytesWritten += r.bytes;
         o.onProgress?.({ ...progress });
       };

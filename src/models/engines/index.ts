@@ -53,30 +53,14 @@ export async function resolveEngine(choice: EngineChoice): Promise<EngineName> {
   return (await onnxLoads()) ? 'onnx' : 'tfjs';
 }
 
-/**
- * Loading by name skips layers the file lacks (Keras `by_name` semantics); a frozen prefix with a
- * silently uninitialised layer would poison every cached feature, so refuse it.
- */
-function requireAllWeights(model: tf.LayersModel, file: KerasFile): void {
-  const present = new Set(file.layers.filter((l) => l.weights.length > 0).map((l) => l.name));
-  const missing = model.layers.filter((l) => l.weights.length > 0 && !present.has(l.name)).map((l) => l.name);
-  if (missing.length > 0)
-    throw new UserError(`${file.path}: no weights for layer(s) ${missing.join(', ')} of the VGG16 prefix; expected a VGG16 weights file (e.g. from transferkit fetch-weights or transferkit init-weights)`);
-}
-
 /** Build the prefix `block1_conv1 … cut` from `weights` on the chosen engine. */
 export async function createEngine(options: CreateEngineOptions): Promise<PrefixEngine> {
   const { cut, inputSize, engine: choice } = { ...ENGINE_DEFAULTS, ...options };
   const engine = await resolveEngine(choice);
   await initBackend(options.backend);
   const weights = typeof options.weights === 'string' ? await readKerasFile(options.weights) : options.weights;
+  // vgg16Prefix refuses a file that leaves any prefix layer without weights.
   const model = await vgg16Prefix(cut, { inputShape: [inputSize, inputSize, 3], weights });
-  try {
-    requireAllWeights(model, weights);
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
   if (engine === 'tfjs') return createTfjsEngine(model, inputSize, model.outputs[0]!.shape.slice(1) as number[]);
   try {
     return await createOnnxModelEngine(model, { inputSize, docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}`, threads: options.threads, spinning: options.spinning });
