@@ -1,11 +1,15 @@
 import { extractFeatures, loadFeatures, type ExtractOptions } from '../cache/extract-features.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
+import type { ResolvedPrecision } from '../cache/precision.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import { UserError } from '../errors.ts';
 import { ArraySource } from './batch-source.ts';
 
 /** Which cached prefix to read, and how extraction runs. */
-export type FeatureOptions = Pick<ExtractOptions, 'weights' | 'cut' | 'inputSize' | 'resize' | 'cache' | 'engine' | 'backend' | 'signal' | 'onProgress'>;
+export type FeatureOptions = Pick<
+  ExtractOptions,
+  'weights' | 'cut' | 'extraCuts' | 'inputSize' | 'resize' | 'cache' | 'engine' | 'backend' | 'signal' | 'onProgress' | 'precision' | 'calibration' | 'onPrecision'
+>;
 
 /** Features for training and validation, plus the images that could not be read. */
 export interface CachedFeatures {
@@ -14,6 +18,8 @@ export interface CachedFeatures {
   /** Items actually used (unreadable images dropped), for the manifest. */
   items: { train: DatasetItem[]; validation: DatasetItem[] };
   unreadable: { path: string; reason: string }[];
+  /** The precision the features were computed in. */
+  precision: ResolvedPrecision;
 }
 
 async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: number[], augmentation?: AugmentationSpec): Promise<ArraySource> {
@@ -50,10 +56,12 @@ export async function cachedFeatures(
     throw new UserError(`interrupted during feature extraction after ${summary.computed} images; they are cached, so re-running resumes where it stopped.`);
   }
   const copies = [0, ...Array.from({ length: augment?.copies ?? 0 }, (_, i) => i + 1)];
+  const read = { ...o, precision: summary.precision };
   return {
-    train: await source(items.train, o, copies, augment?.spec),
-    val: await source(items.validation, o, [0]),
+    train: await source(items.train, read, copies, augment?.spec),
+    val: await source(items.validation, read, [0]),
     items,
     unreadable: summary.unreadable,
+    precision: summary.precision,
   };
 }
