@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import { createRng } from '../data/random.ts';
 import { ArraySource } from '../training/batch-source.ts';
-import { cachedFeatures, type FeatureOptions } from '../training/features.ts';
+import { cachedFeatures, decidePrecision, extractOrStop, splitItems, type FeatureOptions } from '../training/features.ts';
 import { fit, evaluate } from '../training/fit.ts';
 import type { StrategyName } from './types.ts';
 
@@ -22,6 +22,9 @@ export const ADVISOR_THRESHOLDS = {
 
 /** Cut points the probes read features at. */
 export const PROBE_CUTS = { deep: 'block5_pool', early: 'block3_pool' } as const;
+
+/** Where an advised slice cuts: where the early probe measured the data (its features are cached). */
+export const ADVISED_SLICE_AT = PROBE_CUTS.early;
 
 /** The size x similarity matrix of DESIGN.md: which strategy fits which data. */
 export const STRATEGY_MATRIX: Readonly<Record<'small' | 'large', Readonly<Record<'similar' | 'different', StrategyName>>>> = {
@@ -80,11 +83,15 @@ async function pooled(train: ArraySource, val: ArraySource): Promise<[ArraySourc
   }
 }
 
-/** Validation accuracy of a softmax layer trained on pooled features at `cut` (a linear probe). */
-async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, seed: number): Promise<number> {
+/** The images the probes train and validate on: at most `probeImagesPerClass` per class and split. */
+export function probeSplit(dataset: Dataset): { train: DatasetItem[]; validation: DatasetItem[] } {
   const n = ADVISOR_THRESHOLDS.probeImagesPerClass;
-  const split = { train: perClass(dataset.splits.train, n), validation: perClass(dataset.splits.validation, n) };
-  const features = await cachedFeatures(split, { ...o, cut });
+  return { train: perClass(dataset.splits.train, n), validation: perClass(dataset.splits.validation, n) };
+}
+
+/** Validation accuracy of a softmax layer trained on pooled features at `cut` (a linear probe). */
+async function probeAccuracy(dataset: Dataset, split: { train: DatasetItem[]; validation: DatasetItem[] }, cut: string, o: FeatureOptions, seed: number): Promise<number> {
+  const features = await cachedFeatures(split, { ...o, cut, extraCuts: undefined });
   const [train, val] = await pooled(features.train, features.val);
   const classes = dataset.classes.length;
   const input = tf.input({ shape: [...train.sampleShape] });
@@ -106,13 +113,21 @@ async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, s
  * Recommend a strategy from the size x similarity matrix. Size is counted; similarity is measured:
  * linear probes on cached features at block5_pool (deep) and block3_pool (early). When deep features
  * separate the classes well and not much worse than early ones, the data is like ImageNet ("similar").
+ * One forward pass per probe image writes both probe cuts, plus `extraCuts` (a cut the caller reads
+ * next, e.g. fine-tuning's), so no image runs through the prefix twice.
  */
 export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: number }): Promise<Advice> {
   const t = ADVISOR_THRESHOLDS;
   const { counts, imagesPerClass, size } = measureSize(dataset);
   const seed = o.seed ?? 0;
-  const deep = await probeAccuracy(dataset, PROBE_CUTS.deep, o, seed);
-  const early = await probeAccuracy(dataset, PROBE_CUTS.early, o, seed);
+  const split = probeSplit(dataset);
+  const cuts = [PROBE_CUTS.deep, PROBE_CUTS.early, ...(o.extraCuts ?? [])];
+  // Calibrated on the whole training split, as `train` does, so a run after the advice reuses it.
+  const decided = await decidePrecision(dataset.splits.train, o, cuts);
+  const summary = await extractOrStop(splitItems(split), { ...decided, cut: cuts[0], extraCuts: cuts.slice(1) });
+  const fo: FeatureOptions = { ...decided, precision: summary.precision };
+  const deep = await probeAccuracy(dataset, split, PROBE_CUTS.deep, fo, seed);
+  const early = await probeAccuracy(dataset, split, PROBE_CUTS.early, fo, seed);
   const similarity = deep >= t.deepAccuracy && deep >= early - t.maxDeepDeficit ? 'similar' : 'different';
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
   return {

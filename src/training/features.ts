@@ -1,4 +1,5 @@
-import { extractFeatures, loadFeatures, type ExtractOptions } from '../cache/extract-features.ts';
+import { EXTRACT_DEFAULTS, extractFeatures, loadFeatures, type ExtractItem, type ExtractOptions, type ExtractSummary } from '../cache/extract-features.ts';
+import { resolvePrecision, type PrecisionDecision } from '../cache/precision.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
 import type { ResolvedPrecision } from '../cache/precision.ts';
 import type { DatasetItem } from '../data/dataset.ts';
@@ -9,7 +10,35 @@ import { ArraySource } from './batch-source.ts';
 export type FeatureOptions = Pick<
   ExtractOptions,
   'weights' | 'cut' | 'extraCuts' | 'inputSize' | 'resize' | 'cache' | 'engine' | 'backend' | 'signal' | 'onProgress' | 'precision' | 'calibration' | 'onPrecision'
->;
+> & {
+  /** Told after every extraction (what was computed, how long it took). Default: none. */
+  onExtracted?: (summary: ExtractSummary) => void;
+};
+
+/**
+ * Decide the precision once for everything a run reads (on its training images, at `cuts`), so the
+ * advisor's probes and the run share one calibration. Returns `o` with the decided precision.
+ */
+export async function decidePrecision(trainItems: readonly ExtractItem[], o: FeatureOptions, cuts: readonly string[]): Promise<FeatureOptions & { decision?: PrecisionDecision }> {
+  if (typeof o.precision !== 'string' || o.precision === 'fp32') return o;
+  const d = EXTRACT_DEFAULTS;
+  const decision = await resolvePrecision(trainItems, {
+    weights: o.weights, inputSize: o.inputSize ?? d.inputSize, resize: o.resize ?? d.resize, cache: o.cache ?? d.cache, engine: o.engine ?? d.engine, backend: o.backend,
+    precision: o.precision, cuts, calibration: o.calibration,
+  });
+  o.onPrecision?.(decision);
+  return { ...o, precision: decision.resolved, onPrecision: undefined, decision };
+}
+
+/** Extract `items` with `o`, tell `onExtracted`, and refuse to go on when interrupted. */
+export async function extractOrStop(items: readonly ExtractItem[], o: FeatureOptions & Pick<ExtractOptions, 'augmentCopies' | 'augmentation'>): Promise<ExtractSummary> {
+  const summary = await extractFeatures(items, o);
+  o.onExtracted?.(summary);
+  if (summary.interrupted) {
+    throw new UserError(`interrupted during feature extraction after ${summary.computed} images; they are cached, so re-running resumes where it stopped.`);
+  }
+  return summary;
+}
 
 /** Features for training and validation, plus the images that could not be read. */
 export interface CachedFeatures {
@@ -34,6 +63,11 @@ async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: 
   return new ArraySource(all, parts[0]!.shape.slice(1), labels);
 }
 
+/** Training then validation items for extraction: validation images are never augmented (val_loss measures the images as they are). */
+export function splitItems(split: { train: DatasetItem[]; validation: DatasetItem[] }): ExtractItem[] {
+  return [...split.train, ...split.validation.map((i) => ({ ...i, augment: false }))];
+}
+
 /**
  * Fill the cache for the train and validation images (the frozen prefix runs once per image and
  * variant) and load the features in dataset order. With augmentation, the training set is the
@@ -44,17 +78,9 @@ export async function cachedFeatures(
   o: FeatureOptions,
   augment?: { spec: AugmentationSpec; copies: number },
 ): Promise<CachedFeatures> {
-  // Validation images are never augmented: val_loss must measure the images as they are.
-  const summary = await extractFeatures([...split.train, ...split.validation.map((i) => ({ ...i, augment: false }))], {
-    ...o,
-    augmentCopies: augment?.copies ?? 0,
-    augmentation: augment?.spec,
-  });
+  const summary = await extractOrStop(splitItems(split), { ...o, augmentCopies: augment?.copies ?? 0, augmentation: augment?.spec });
   const bad = new Set(summary.unreadable.map((u) => u.path));
   const items = { train: split.train.filter((i) => !bad.has(i.path)), validation: split.validation.filter((i) => !bad.has(i.path)) };
-  if (summary.interrupted) {
-    throw new UserError(`interrupted during feature extraction after ${summary.computed} images; they are cached, so re-running resumes where it stopped.`);
-  }
   const copies = [0, ...Array.from({ length: augment?.copies ?? 0 }, (_, i) => i + 1)];
   const read = { ...o, precision: summary.precision };
   return {

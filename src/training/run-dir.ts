@@ -4,6 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { createRng } from '../data/random.ts';
 import { UserError } from '../errors.ts';
 import { loadWeights } from '../keras/index.ts';
+import type { Int8Ranges } from '../models/engines/prefix-graph.ts';
 import type { Preprocessing } from '../models/preprocess.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -24,6 +25,8 @@ export const RUN_FILES = {
   modelWeights: 'model.weights.h5',
   /** How to rebuild the stitched model (`ModelDescription`). */
   model: 'model.json',
+  /** int8 runs: the calibration the frozen prefix ran with (predict and evaluate reuse it). */
+  calibration: 'int8-calibration.json',
 } as const;
 
 /** `model.json`: enough to rebuild the stitched model's architecture with our code. */
@@ -47,6 +50,8 @@ export interface LoadedRun {
   /** The resolved config the run was trained with (`config.json`). */
   config: Record<string, unknown>;
   description: ModelDescription;
+  /** The frozen prefix's int8 ranges when the run trained on int8 features (predict and evaluate match them). */
+  int8?: Int8Ranges;
 }
 
 /** Write JSON atomically, pretty-printed. */
@@ -98,5 +103,8 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
     model.dispose();
     throw err;
   }
-  return { model, classes: description.classes, preprocessing: description.preprocessing, config, description };
+  const int8 = (config.precision as { precision?: string } | undefined)?.precision === 'int8'
+    ? (await readJson<{ ranges: Int8Ranges }>(join(runDir, RUN_FILES.calibration), 'int8 calibration')).ranges
+    : undefined;
+  return { model, classes: description.classes, preprocessing: description.preprocessing, config, description, int8 };
 }

@@ -16,14 +16,16 @@ import { MODELS_DIR, OFFICIAL_FILES, fetchWeights } from '../models/fetch.ts';
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
-import { advise, type Advice } from '../strategies/advisor.ts';
+import { FP32, type CalibrationRecord, type ResolvedPrecision } from '../cache/precision.ts';
+import { VGG16_LAYER_NAMES } from '../models/vgg16-spec.ts';
+import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS, type Advice } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
-import { cachedFeatures, type FeatureOptions } from './features.ts';
+import { cachedFeatures, decidePrecision, type FeatureOptions } from './features.ts';
 import { fit } from './fit.ts';
 import { ImageSource } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
@@ -57,6 +59,19 @@ export interface TrainResult {
   interrupted: boolean;
   /** The advisor's evidence when `strategy` was `auto`. */
   advice?: Advice;
+  /** Frozen-feature extraction over the whole run (advisor probes included). */
+  extraction: RunExtraction;
+}
+
+/** What feature extraction cost a run, and in which precision (also in config.json). */
+export interface RunExtraction {
+  precision: ResolvedPrecision;
+  /** Why that precision (the guard's figures, or why int8 was not used). */
+  precisionMessage: string;
+  /** Image variants run through the prefix (each at most once, whatever the number of cuts). */
+  computed: number;
+  /** Seconds spent extracting (calibration included). */
+  seconds: number;
 }
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
@@ -101,6 +116,16 @@ async function packageVersions(): Promise<Record<string, string>> {
   return { transferkit: await version('.'), ...Object.fromEntries(entries), node: process.version };
 }
 
+/**
+ * The cuts a `strategy: auto` run may read: both probe cuts, and fine-tuning's cut when the data is
+ * large (small data ends in freeze or slice, which read the probe cuts themselves).
+ */
+function autoCuts(dataset: Dataset, o: ResolvedTrainOptions): string[] {
+  const finetuneCut = VGG16_LAYER_NAMES[VGG16_LAYER_NAMES.indexOf(o.unfreezeFrom) - 1];
+  const large = measureSize(dataset).size === 'large' && finetuneCut !== undefined;
+  return [...new Set([PROBE_CUTS.deep, PROBE_CUTS.early, ...(large ? [finetuneCut] : [])])];
+}
+
 /** `runs/<UTC date and time>-<strategy>`: the run directory when `out` is not given. */
 export function defaultRunDir(strategy: string): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -141,17 +166,39 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
   const needsWeights = !(o.strategy === 'retrain' && o.init === 'scratch');
   const weightsPath = needsWeights ? await resolveWeightsPath(o, log) : undefined;
   const extractProgress = new ExtractProgressReporter(process.stderr, !o.quiet && Boolean(process.stderr.isTTY));
+  const extraction: RunExtraction = { precision: FP32, precisionMessage: 'no frozen features (the whole network trains)', computed: 0, seconds: 0 };
   const featureOptions: FeatureOptions = {
     weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
     onProgress: extractProgress.update,
+    onExtracted: (s) => {
+      extraction.computed += s.computed;
+      extraction.seconds += s.seconds;
+    },
   };
+  const fixedPlan = o.strategy === 'auto' ? undefined : planStrategy(o.strategy, o);
+  const readCuts = fixedPlan ? (fixedPlan.cut === null ? [] : [fixedPlan.cut]) : autoCuts(dataset, o);
+  let calibration: CalibrationRecord | undefined;
+  if (readCuts.length > 0) {
+    // Decided once for the whole run, on its training images: every cut shares one calibration.
+    const started = performance.now();
+    const { decision } = await decidePrecision(dataset.splits.train, { ...featureOptions, precision: o.precision, onPrecision: (d) => log(d.message) }, readCuts);
+    extraction.seconds += (performance.now() - started) / 1000;
+    if (decision) {
+      Object.assign(extraction, { precision: decision.resolved, precisionMessage: decision.message });
+      calibration = decision.resolved.precision === 'int8' ? decision.calibration : undefined;
+    } else {
+      extraction.precisionMessage = 'precision fp32 (asked for)';
+    }
+    featureOptions.precision = extraction.precision;
+  }
   let advice: Advice | undefined;
   if (o.strategy === 'auto') {
-    advice = await advise(dataset, { ...featureOptions, seed: o.seed });
+    advice = await advise(dataset, { ...featureOptions, extraCuts: readCuts.filter((c) => c !== PROBE_CUTS.deep && c !== PROBE_CUTS.early), seed: o.seed });
     for (const r of advice.reasons) log(`advisor: ${r}`);
     log(`advisor: strategy ${advice.strategy}`);
   }
-  const plan = planStrategy(advice?.strategy ?? (o.strategy as Exclude<typeof o.strategy, 'auto'>), o);
+  // auto slices where its early probe measured, so the slice features are already cached.
+  const plan = fixedPlan ?? planStrategy(advice!.strategy, { ...o, sliceAt: ADVISED_SLICE_AT });
   const runDir = resolve(o.out ?? defaultRunDir(plan.strategy));
   await mkdir(runDir, { recursive: true });
   const classes = dataset.classes;
@@ -167,8 +214,10 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
     await writeJson(join(runDir, RUN_FILES.config), {
       dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
       weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : null,
+      precision: { ...extraction.precision, message: extraction.precisionMessage },
       preprocessing, versions: await packageVersions(), created: new Date().toISOString(),
     });
+    if (calibration) await writeJson(join(runDir, RUN_FILES.calibration), calibration);
     await writeJson(join(runDir, RUN_FILES.classes), classes);
     await writeJson(join(runDir, RUN_FILES.model), description);
     await writeJson(join(runDir, RUN_FILES.manifest), {
@@ -206,7 +255,7 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
       await writeLearningCurves(join(runDir, RUN_FILES.curves), history.history);
     }
     await writeReport(runDir);
-    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted, advice };
+    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted, advice, extraction };
   } finally {
     data?.train.dispose();
     data?.val.dispose();
