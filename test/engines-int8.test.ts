@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { decodeBatch, toInput } from '../src/cache/batch-runner.ts';
 import { loadCalibration, resolvePrecision } from '../src/cache/precision.ts';
-import { agreement, int8WeightBits } from '../src/models/engines/calibrate.ts';
+import { int8WeightBits } from '../src/models/engines/calibrate.ts';
 import { createEngine, type Int8Ranges } from '../src/models/engines/index.ts';
 import { prefixGraph, prefixLayers, quantizeKernel } from '../src/models/engines/prefix-graph.ts';
 import { vgg16Prefix } from '../src/models/vgg16.ts';
 import { readKerasFile } from '../src/keras/index.ts';
-import { int8Fixture, type Int8Fixture } from './helpers/int8-fixture.ts';
+import { int8Agreement, int8Fixture, type Int8Fixture } from './helpers/int8-fixture.ts';
 
 const SIZE = 48;
 const { onnx } = onnxProto;
@@ -32,19 +32,8 @@ async function calibrated(f: Int8Fixture, weightBits: 7 | 8): Promise<Int8Ranges
 
 /** Lowest per-image cosine and highest relative error of int8 vs fp32 block5_pool features on held-out images. */
 async function compare(f: Int8Fixture, ranges: Int8Ranges): Promise<{ cosine: number; relativeError: number }> {
-  const held = f.images.slice(8);
-  const x = await inputs(f, held);
-  const fp32 = await createEngine({ weights: f.weights, inputSize: SIZE, engine: 'onnx' });
-  const int8 = await createEngine({ weights: f.weights, inputSize: SIZE, engine: 'onnx', int8: ranges });
-  try {
-    const [a, b] = [await int8.run(x, held.length), await fp32.run(x, held.length)];
-    const per = b.length / held.length;
-    const scores = held.map((_, i) => agreement(a.subarray(i * per, (i + 1) * per), b.subarray(i * per, (i + 1) * per)));
-    return { cosine: Math.min(...scores.map((s) => s.cosine)), relativeError: Math.max(...scores.map((s) => s.relativeError)) };
-  } finally {
-    await fp32.dispose();
-    await int8.dispose();
-  }
+  const scores = await int8Agreement(f.weights, ranges, f.images.slice(8), SIZE);
+  return { cosine: Math.min(...scores.map((s) => s.cosine)), relativeError: Math.max(...scores.map((s) => s.relativeError)) };
 }
 
 test.serial('the optimised int8 graph runs QLinearConv for every conv and no float Conv', async (t) => {

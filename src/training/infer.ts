@@ -65,21 +65,19 @@ async function splitModel(model: tf.LayersModel, cut: string, ranges: Int8Ranges
   return { prefix, rest };
 }
 
+/** A tensor's values; the tensor is disposed whatever happens. */
+async function consume(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 async function predictSplit(split: SplitModel, xs: tf.Tensor4D): Promise<Float32Array> {
   const n = xs.shape[0];
-  let pixels: Float32Array;
-  try {
-    pixels = (await xs.data()) as Float32Array;
-  } finally {
-    xs.dispose();
-  }
-  const features = await split.prefix.run(pixels, n);
-  const y = tf.tidy(() => split.rest.predict(tf.tensor(features, [n, ...split.prefix.outputShape])) as tf.Tensor);
-  try {
-    return (await y.data()) as Float32Array;
-  } finally {
-    y.dispose();
-  }
+  const features = await split.prefix.run(await consume(xs), n);
+  return consume(tf.tidy(() => split.rest.predict(tf.tensor(features, [n, ...split.prefix.outputShape])) as tf.Tensor));
 }
 
 /** The model on onnxruntime, or undefined where it runs on tfjs (chosen, or `auto` falling back). */
@@ -98,27 +96,15 @@ async function onnxEngineFor(model: tf.LayersModel, preprocessing: Preprocessing
 
 /** Probabilities of one preprocessed batch (disposed here); n x classes, row-major. */
 async function predictBatch(model: tf.LayersModel, onnx: PrefixEngine | undefined, xs: tf.Tensor4D): Promise<Float32Array> {
-  if (onnx !== undefined) {
-    const n = xs.shape[0];
-    let pixels: Float32Array;
-    try {
-      pixels = (await xs.data()) as Float32Array;
-    } finally {
-      xs.dispose();
-    }
-    return onnx.run(pixels, n);
-  }
+  const n = xs.shape[0];
+  if (onnx !== undefined) return onnx.run(await consume(xs), n);
   let y: tf.Tensor;
   try {
     y = tf.tidy(() => model.predict(xs) as tf.Tensor);
   } finally {
     xs.dispose();
   }
-  try {
-    return (await y.data()) as Float32Array;
-  } finally {
-    y.dispose();
-  }
+  return consume(y);
 }
 
 /** The tensor op for a preprocessing record's `mode` (the one training applied). */

@@ -4,7 +4,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { decodeBatch, toInput } from '../../src/cache/batch-runner.ts';
 import { writeLegacyWeights } from '../../src/keras/index.ts';
+import { agreement } from '../../src/models/engines/calibrate.ts';
+import { createEngine, type Int8Ranges } from '../../src/models/engines/index.ts';
 import { randomVgg16 } from './vgg16-weights.ts';
 
 export interface Int8Fixture {
@@ -41,4 +44,20 @@ export async function int8Fixture(t: ExecutionContext, n = 12): Promise<Int8Fixt
   const weights = join(dir, 'w.h5');
   await writeLegacyWeights(weights, randomVgg16(3).layers);
   return { dir, weights, cache: join(dir, 'cache'), images };
+}
+
+/** Per-image agreement of int8 (with `ranges`) and fp32 block5_pool features of `paths` at `size`. */
+export async function int8Agreement(weights: string, ranges: Int8Ranges, paths: readonly string[], size = 224): Promise<{ cosine: number; relativeError: number }[]> {
+  const ctx = { inputSize: size, resize: 'squash' as const, weights, cut: '', engine: 'onnx' as const, cacheDir: '', dtype: 'float32' as const };
+  const x = toInput((await decodeBatch(paths.map((path, i) => ({ key: String(i), path, imageHash: String(i), copy: 0 })), ctx)).pixels, size);
+  const fp32 = await createEngine({ weights, inputSize: size, engine: 'onnx' });
+  const int8 = await createEngine({ weights, inputSize: size, engine: 'onnx', int8: ranges });
+  try {
+    const [a, b] = [await int8.run(x, paths.length), await fp32.run(x, paths.length)];
+    const per = b.length / paths.length;
+    return paths.map((_, i) => agreement(a.subarray(i * per, (i + 1) * per), b.subarray(i * per, (i + 1) * per)));
+  } finally {
+    await fp32.dispose();
+    await int8.dispose();
+  }
 }

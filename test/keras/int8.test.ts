@@ -10,10 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { decodeBatch, toInput } from '../../src/cache/batch-runner.ts';
 import { resolvePrecision } from '../../src/cache/precision.ts';
-import { agreement } from '../../src/models/engines/calibrate.ts';
-import { createEngine } from '../../src/models/engines/index.ts';
+import { int8Agreement } from '../helpers/int8-fixture.ts';
 import { ORACLE_DIR } from './oracle.ts';
 
 const shared = resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared');
@@ -30,19 +28,6 @@ test('int8 vs fp32 on the shared photos with Keras-written VGG16 weights: per-im
   const items = (await readdir(trainDir)).sort().map((f) => ({ path: join(trainDir, f) }));
   const decision = await resolvePrecision(items, { weights, inputSize: SIZE, resize: 'squash', cache: join(tmp, 'cache'), engine: 'onnx', precision: 'int8', cuts: ['block5_pool'] });
   t.is(decision.resolved.precision, 'int8', decision.message);
-  const ctx = { inputSize: SIZE, resize: 'squash' as const, weights, cut: '', engine: 'onnx' as const, cacheDir: tmp, dtype: 'float32' as const };
-  const x = toInput((await decodeBatch(photos.map((path, i) => ({ key: String(i), path, imageHash: String(i), copy: 0 })), ctx)).pixels, SIZE);
-  const fp32 = await createEngine({ weights, engine: 'onnx' });
-  const int8 = await createEngine({ weights, engine: 'onnx', int8: decision.calibration!.ranges });
-  try {
-    const [a, b] = [await int8.run(x, 4), await fp32.run(x, 4)];
-    const per = b.length / 4;
-    for (const [i, photo] of photos.entries()) {
-      const { cosine, relativeError } = agreement(a.subarray(i * per, (i + 1) * per), b.subarray(i * per, (i + 1) * per));
-      t.true(cosine >= 0.999, `${photo}: cosine ${cosine}, relative error ${relativeError}`);
-    }
-  } finally {
-    await fp32.dispose();
-    await int8.dispose();
-  }
+  const scores = await int8Agreement(weights, decision.calibration!.ranges, photos, SIZE);
+  for (const [i, { cosine, relativeError }] of scores.entries()) t.true(cosine >= 0.999, `${photos[i]}: cosine ${cosine}, relative error ${relativeError}`);
 });

@@ -9,10 +9,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeBatch, toInput } from '../../src/cache/batch-runner.ts';
 import { resolvePrecision } from '../../src/cache/precision.ts';
-import { agreement } from '../../src/models/engines/calibrate.ts';
-import { createEngine } from '../../src/models/engines/index.ts';
+import { int8Agreement } from '../helpers/int8-fixture.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { train } from '../../src/training/train.ts';
 
@@ -33,22 +31,8 @@ test.serial('int8 vs fp32 block5_pool features on the shared photos at 224: per-
   const cache = join(tmp, 'cache-photos');
   const decision = await resolvePrecision(await trainingPhotos(), { weights, inputSize: 224, resize: 'squash', cache, engine: 'onnx', precision: 'int8', cuts: ['block5_pool'] });
   t.is(decision.resolved.precision, 'int8', decision.message);
-  const ctx = { inputSize: 224, resize: 'squash' as const, weights, cut: '', engine: 'onnx' as const, cacheDir: cache, dtype: 'float32' as const };
-  const decoded = await decodeBatch(photos.map((path, i) => ({ key: String(i), path, imageHash: String(i), copy: 0 })), ctx);
-  const x = toInput(decoded.pixels, 224);
-  const fp32 = await createEngine({ weights, engine: 'onnx' });
-  const int8 = await createEngine({ weights, engine: 'onnx', int8: decision.calibration!.ranges });
-  try {
-    const [a, b] = [await int8.run(x, 4), await fp32.run(x, 4)];
-    const per = b.length / 4;
-    for (const [i, photo] of photos.entries()) {
-      const { cosine, relativeError } = agreement(a.subarray(i * per, (i + 1) * per), b.subarray(i * per, (i + 1) * per));
-      t.true(cosine >= 0.999, `${photo}: cosine ${cosine}, relative error ${relativeError}`);
-    }
-  } finally {
-    await fp32.dispose();
-    await int8.dispose();
-  }
+  const scores = await int8Agreement(weights, decision.calibration!.ranges, photos, 224);
+  for (const [i, { cosine, relativeError }] of scores.entries()) t.true(cosine >= 0.999, `${photos[i]}: cosine ${cosine}, relative error ${relativeError}`);
 });
 
 test.serial('a head on int8 features reaches the validation accuracy of one on fp32 (within 2 points) on cats-dogs', async (t) => {
