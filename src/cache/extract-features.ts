@@ -174,7 +174,6 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
     o.onPrecision?.(decision);
   }
   const precision = decision?.resolved ?? decided(o.precision, 'extraction');
-  const int8 = precision.precision === 'int8' ? (decision?.calibration ?? (await loadCalibration(o.cache, precision.calibration))).ranges : undefined;
   const prefixes = await Promise.all(cuts.map((cut) => resolvePrefix({ ...o, cut, precision })));
   const { fingerprint, identity } = prefixes[0]!;
   const variants = variantIds(o.augmentCopies, o.augmentation);
@@ -201,7 +200,8 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
         weights: o.weights,
         cut: identity.cut,
         extraCuts: cuts.slice(1),
-        int8,
+        // Read only when something is computed: a fully cached run needs no calibration.
+        int8: precision.precision === 'int8' ? (decision?.calibration ?? (await loadCalibration(o.cache, precision.calibration))).ranges : undefined,
         inputSize: identity.inputSize,
         resize: identity.resize,
         engine: o.engine,
