@@ -80,6 +80,7 @@ test.serial('a run trained on int8 features predicts and evaluates with its int8
   const int8Run = await trainTinyRun('tk-run-int8-', { precision: 'int8' });
   const config = JSON.parse(await readFile(join(int8Run.runDir, 'config.json'), 'utf8')) as { precision: { precision: string; calibration: string } };
   t.is(config.precision.precision, 'int8');
+  t.regex(await readFile(join(int8Run.runDir, 'report.html'), 'utf8'), /feature precision<\/td><td>int8 \(calibration [0-9a-f]{12}…\): precision int8/);
   const run = await loadRun(int8Run.runDir);
   t.truthy(run.int8);
   const { items } = await evaluationItems(int8Run.runDir, run);
