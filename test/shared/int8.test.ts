@@ -1,8 +1,8 @@
 /**
  * int8 features on real photos (../shared), init-weights weights: per-image cosine with fp32 on the
- * four ImageNet photos at 224 (calibrated on cats-dogs training photos, so the photos are unseen); a
- * head trained on int8 features validates like one on fp32 (64 px keeps it cheap); and `train`
- * with strategy auto runs each image through the prefix once although it reads three cuts.
+ * four ImageNet photos at 224 (calibrated on cats-dogs training photos, so the photos are unseen),
+ * and `train` with strategy auto runs each image through the prefix once although it reads three
+ * cuts.
  */
 import test from 'ava';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -33,17 +33,6 @@ test.serial('int8 vs fp32 block5_pool features on the shared photos at 224: per-
   t.is(decision.resolved.precision, 'int8', decision.message);
   const scores = await int8Agreement(weights, decision.calibration!.ranges, photos, 224);
   for (const [i, { cosine, relativeError }] of scores.entries()) t.true(cosine >= 0.999, `${photos[i]}: cosine ${cosine}, relative error ${relativeError}`);
-});
-
-test.serial('a head on int8 features reaches the validation accuracy of one on fp32 (within 2 points) on cats-dogs', async (t) => {
-  const acc: Record<string, number> = {};
-  for (const precision of ['fp32', 'int8'] as const) {
-    const r = await train(catsDogs, { strategy: 'freeze', precision, weights, inputSize: 64, epochs: 8, cache: join(tmp, 'cache-head'), out: join(tmp, `run-${precision}`), quiet: true }, { log: () => undefined });
-    t.is(r.extraction.precision.precision, precision, r.extraction.precisionMessage);
-    acc[precision] = r.history.find((h) => h.epoch === r.bestEpoch)!.val_acc;
-  }
-  t.log(`best val_acc: fp32 ${acc.fp32}, int8 ${acc.int8}`);
-  t.true(Math.abs(acc.fp32! - acc.int8!) <= 0.02, `fp32 ${acc.fp32} vs int8 ${acc.int8}`);
 });
 
 test.serial('train with strategy auto reads three cuts but runs each image through the prefix once', async (t) => {
