@@ -72,7 +72,7 @@ function requireAllWeights(model: tf.LayersModel, file: KerasFile): void {
     throw new UserError(`${file.path}: no weights for layer(s) ${missing.join(', ')} of the VGG16 prefix; expected a VGG16 weights file (e.g. from npm run fetch-weights or transferkit init-weights)`);
 }
 
-/** The cuts in forward order with `cut` first removed of duplicates: what `runAll` answers. */
+/** `cut` then the extra cuts, each once: the order `runAll` answers in. */
 function engineCuts(cut: string, extra: readonly string[] = []): string[] {
   return [...new Set([cut, ...extra])];
 }
