@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// The CLI ships as TypeScript; tsx compiles it on the fly so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// The package runs the compiled CLI in dist/. A clone, where src/ sits beside this folder, runs the
+// TypeScript itself through tsx (a devDependency), so development never runs a stale build.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./register-dependency-hooks.mjs');
-await import('../src/cli/main.ts');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./register-dependency-hooks.mjs');
+  await import(source.href);
+} else {
+  await import('../dist/cli/main.js');
+}

@@ -17,6 +17,7 @@ import { splitNames } from '../src/data/dataset.ts';
 import { scanDataset, withoutPaths } from '../src/data/scan.ts';
 import { describeError, UserError } from '../src/errors.ts';
 import { VGG16_LAYER_NAMES } from '../src/models/vgg16-spec.ts';
+import { featureCacheDir } from '../src/util/user-dirs.ts';
 import { parseOrThrow } from '../src/util/validate.ts';
 
 const schema = z.object({
@@ -37,7 +38,7 @@ const program = new Command('cache-bottlenecks')
   .requiredOption('--weights <file>', 'VGG16 Keras weights')
   .option('--cuts <layers>', 'comma-separated cut layers', EXTRACT_DEFAULTS.cut)
   .option('--input-size <px>', 'square input side', String(EXTRACT_DEFAULTS.inputSize))
-  .option('--cache <dir>', 'feature cache directory', EXTRACT_DEFAULTS.cache)
+  .option('--cache <dir>', 'feature cache directory', featureCacheDir())
   .addOption(new Option('--engine <name>').choices(['auto', 'onnx', 'tfjs']).default('auto'))
   .addOption(new Option('--precision <p>', 'feature precision').choices(PRECISION_CHOICES).default(DEFAULT_PRECISION))
   .option('--workers <n>', 'extraction processes', '1')

@@ -1,6 +1,8 @@
 /** The public library API: everything the CLI does is callable from here. */
 export { UserError } from './errors.ts';
-export { fetchWeights, selectOfficialFiles, sourceUrl, OFFICIAL_FILES, MODELS_DIR } from './models/fetch.ts';
+export { fetchWeights, selectOfficialFiles, sourceUrl, officialFilePath, OFFICIAL_FILES } from './models/fetch.ts';
+export { transferkitHome, modelsDir, featureCacheDir, kerasModelsDir } from './util/user-dirs.ts';
+export { TRANSFERKIT_VERSION } from './version.ts';
 export type { FetchWeightsOptions, FetchedFile, OfficialFile, WeightsSelection } from './models/fetch.ts';
 export { downloadVerified, md5File } from './util/download.ts';
 export type { DownloadEvent, DownloadOptions, DownloadStatus, RemoteFile } from './util/download.ts';
@@ -15,7 +17,7 @@ export type { BackendName, BackendPreference, BackendInfo, BackendReport, Backen
 export { diagnose, type Diagnosis, type DiagnoseOptions, type WeightsFileStatus } from './backend/doctor.ts';
 export { buildVgg16, vgg16, vgg16Prefix, resolveVgg16Options, VGG16_MIN_SIDE, type Vgg16Options, type ResolvedVgg16Options } from './models/vgg16.ts';
 export { preprocessInput, imageToTensor, imagesToTensor, VGG16_PREPROCESSING, type Preprocessing } from './models/preprocess.ts';
-export { decodePredictions, loadClassIndex, DEFAULT_CLASS_INDEX_PATH } from './models/imagenet.ts';
+export { decodePredictions, loadClassIndex, defaultClassIndexPath } from './models/imagenet.ts';
 export type { ClassIndex, DecodedPrediction, ImagenetClass } from './models/imagenet.ts';
 export { initWeights, vgg16InitialWeights, glorotLimit, type InitWeightsOptions } from './models/init-weights.ts';
 export { classifyImages, predictImagenet, type ClassifyOptions, type PredictImagenetOptions, type ImagePrediction } from './models/predict.ts';
@@ -34,7 +36,7 @@ export { addAugmentFlags, parseAugmentFlags } from './data/augment-flags.ts';
 export { streamBatches } from './data/batches.ts';
 export type { Batch, BatchStreamOptions } from './data/batches.ts';
 export { renderAugmentPreview } from './data/preview.ts';
-export { train, resolveWeightsPath, DEFAULT_WEIGHTS, type TrainHooks, type TrainResult } from './training/train.ts';
+export { train, resolveWeightsPath, type TrainHooks, type TrainResult } from './training/train.ts';
 export { resolveTrainOptions, trainOptionsSchema, type TrainOptions, type ResolvedTrainOptions } from './training/options.ts';
 export { loadRun, RUN_FILES, type LoadedRun, type ModelDescription } from './training/run-dir.ts';
 export { fit, evaluate, type FitArgs, type FitResult } from './training/fit.ts';

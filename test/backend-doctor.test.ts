@@ -2,7 +2,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 }
 
 let models: string;
+let kerasHome: string;
 const officialBytes = Buffer.from('not really the VGG16 notop weights');
 const otherBytes = Buffer.from('my own model');
 
@@ -37,14 +38,19 @@ test.before(async () => {
   await writeFile(join(models, OFFICIAL_FILES.notop.name), officialBytes);
   await writeFile(join(models, 'mine.keras'), otherBytes);
   await writeFile(join(models, 'notes.txt'), 'not weights');
+  kerasHome = await mkdtemp(join(tmpdir(), 'transferkit-keras-home-'));
+  await mkdir(join(kerasHome, 'models'));
+  await writeFile(join(kerasHome, 'models', OFFICIAL_FILES.top.name), officialBytes);
+  await writeFile(join(kerasHome, 'models', 'resnet50_weights_tf_dim_ordering_tf_kernels.h5'), otherBytes);
 });
 
 test.after.always(async () => {
   await rm(models, { recursive: true, force: true });
+  await rm(kerasHome, { recursive: true, force: true });
 });
 
 test('doctor --json reports backends with reasons, engines, versions and weights', async (t) => {
-  const run = await cli(['doctor', '--json', '--md5', '--models-dir', models]);
+  const run = await cli(['doctor', '--json', '--md5', '--models-dir', models], { KERAS_HOME: kerasHome });
   t.is(run.code, 0, run.stderr);
   const d = JSON.parse(run.stdout) as Diagnosis;
   t.is(d.node.version, process.version);
@@ -65,6 +71,8 @@ test('doctor --json reports backends with reasons, engines, versions and weights
     { name: 'mine.keras', bytes: otherBytes.length, official: null, md5: md5(otherBytes) },
     { name: OFFICIAL_FILES.notop.name, bytes: officialBytes.length, official: 'notop', sizeMatches: false, md5: md5(officialBytes), md5Matches: false },
   ]);
+  t.is(d.weights.keras.dir, join(kerasHome, 'models'));
+  t.deepEqual(d.weights.keras.files.map((f) => f.name), [OFFICIAL_FILES.top.name], "only VGG16's official files from Keras's folder");
 });
 
 test('doctor follows --backend and TRANSFERKIT_BACKEND; the plain report names each backend', async (t) => {
@@ -77,9 +85,9 @@ test('doctor follows --backend and TRANSFERKIT_BACKEND; the plain report names e
   t.regex(byEnv.stdout, /official Keras VGG16 without top \(notop\), SIZE DIFFERS/);
 });
 
-test('doctor with an unknown --backend fails with one line and exit 1', async (t) => {
+test('doctor with an unknown --backend fails with one line and exit 2 (usage error)', async (t) => {
   const run = await cli(['--backend', 'tpu', 'doctor']);
-  t.is(run.code, 1);
+  t.is(run.code, 2);
   t.is(run.stderr.trim().split('\n').length, 1);
   t.regex(run.stderr, /unknown backend "tpu" \(from --backend\); expected one of: auto, tensorflow-gpu, tensorflow, wasm, cpu/);
 });

@@ -10,7 +10,7 @@ import test from 'ava';
 import { OFFICIAL_FILES, fetchWeights, selectOfficialFiles, sourceUrl } from '../src/models/fetch.ts';
 
 const run = promisify(execFile);
-const SCRIPT = new URL('../scripts/fetch-weights.ts', import.meta.url).pathname;
+const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
 
 test('the official files carry the md5s Keras checks', (t) => {
   t.is(OFFICIAL_FILES.top.md5, '64373286793e3c8b2b4e3219cbf3544b');
@@ -65,27 +65,27 @@ test('fetchWeights asks the mirror for the class index first and stops at its md
   t.deepEqual(await readdir(dest), []);
 });
 
-test('the CLI takes the mirror from TRANSFERKIT_WEIGHTS_BASE_URL and fails with one line, exit 1', async (t) => {
+test('transferkit fetch-weights takes the mirror from TRANSFERKIT_WEIGHTS_BASE_URL and fails with one line, exit 1', async (t) => {
   const dest = await tempDir(t);
   const server = await mirror(Buffer.from('nope'));
   t.teardown(server.close);
   const err = await t.throwsAsync(
-    run(process.execPath, ['--import=tsx', SCRIPT, '--top', '--dest', dest], {
+    run(process.execPath, [CLI, 'fetch-weights', '--top', '--dest', dest], {
       env: { ...process.env, TRANSFERKIT_WEIGHTS_BASE_URL: server.base },
     }),
   ) as Error & { code: number; stderr: string };
   t.is(err.code, 1);
   t.deepEqual(server.paths, ['/vgg16/imagenet_class_index.json']);
   const lines = err.stderr.trim().split('\n');
-  t.regex(lines.at(-1) ?? '', /^fetch-weights: md5 mismatch for .*imagenet_class_index\.json/);
+  t.regex(lines.at(-1) ?? '', /^transferkit: md5 mismatch for .*imagenet_class_index\.json/);
   t.false(err.stderr.includes('    at '), 'no stack trace');
 });
 
-test('the CLI refuses conflicting selections', async (t) => {
-  const err = await t.throwsAsync(run(process.execPath, ['--import=tsx', SCRIPT, '--top', '--notop'])) as Error & {
+test('transferkit fetch-weights refuses conflicting selections as a usage error, exit 2', async (t) => {
+  const err = await t.throwsAsync(run(process.execPath, [CLI, 'fetch-weights', '--top', '--notop'])) as Error & {
     code: number;
     stderr: string;
   };
-  t.is(err.code, 1);
+  t.is(err.code, 2);
   t.regex(err.stderr, /cannot be used with/);
 });

@@ -49,7 +49,7 @@ test('a class index that does not fit, or is missing or malformed, is a UserErro
   t.throws(() => decodePredictions([[0.5, 0.5]], 1, labels), { instanceOf: UserError, message: /2 classes but the class index has 4/ });
   t.throws(() => loadClassIndex('/nonexistent/imagenet_class_index.json'), {
     instanceOf: UserError,
-    message: /not found; run `npm run fetch-weights`.*--labels/,
+    message: /not found; run `transferkit fetch-weights`.*--labels/,
   });
   const dir = await mkdtemp(join(tmpdir(), 'tk-labels-'));
   const bad = join(dir, 'bad.json');

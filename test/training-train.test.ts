@@ -57,6 +57,25 @@ test.serial('finetune trains block5 on cached block4_pool features after a warm-
   t.is(tf.memory().numTensors, numTensors);
 });
 
+test.serial('train --json prints only the run summary, as JSON, on stdout; config.json records the installed versions', async (t) => {
+  const out = join(tmp, 'run-json');
+  const child = spawn(process.execPath, [join(repo, 'bin/transferkit.js'), 'train', data, '--strategy', 'freeze', '--input-size', '64', '--weights', weights,
+    '--cache', base.cache, '--out', out, '--epochs', '2', '--dense', '0', '--batch-size', '8', '--json'], { cwd: repo, stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  t.is(await new Promise((r) => child.once('exit', r)), 0);
+  const summary = JSON.parse(stdout) as { runDir: string; plan: { strategy: string }; history: { epoch: number }[]; bestEpoch: number; interrupted: boolean; best: { epoch: number } };
+  t.is(summary.runDir, out);
+  t.is(summary.plan.strategy, 'freeze');
+  t.deepEqual(summary.history.map((h) => h.epoch), [0, 1]);
+  t.is(summary.best.epoch, summary.bestEpoch);
+  t.false(summary.interrupted);
+  const config = JSON.parse(await readFile(join(out, RUN_FILES.config), 'utf8')) as { versions: Record<string, string> };
+  const version = async (dir: string) => (JSON.parse(await readFile(join(repo, dir, 'package.json'), 'utf8')) as { version: string }).version;
+  t.is(config.versions.transferkit, await version('.'));
+  t.is(config.versions.lmdb, await version('node_modules/lmdb'));
+});
+
 test.serial('kill -9 during training leaves the last best checkpoint loadable', async (t) => {
   const out = join(tmp, 'run-killed');
   const child = spawn(process.execPath, [join(repo, 'bin/transferkit.js'), 'train', data, '--strategy', 'freeze', '--input-size', '64', '--weights', weights,

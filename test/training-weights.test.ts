@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { makeShapesDataset } from './training-shapes.ts';
 
 const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
 const NOTOP = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
+const TOP = 'vgg16_weights_tf_dim_ordering_tf_kernels.h5';
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -42,4 +43,22 @@ test('weights already in TRANSFERKIT_MODELS_DIR are used without any download', 
   const { resolveWeightsPath } = await import('../src/training/train.ts');
   t.is(await resolveWeightsPath({ weights: undefined, head: 'gap' }), join(models, NOTOP));
   await t.throwsAsync(resolveWeightsPath({ weights: join(models, 'missing.h5'), head: 'gap' }), { message: /missing\.h5 not found/ });
+});
+
+test.serial('an official file Keras already downloaded (KERAS_HOME/models) is used when the models folder has none', async (t) => {
+  const kerasHome = await mkdtemp(join(tmpdir(), 'tk-keras-home-'));
+  await mkdir(join(kerasHome, 'models'));
+  await writeFile(join(kerasHome, 'models', TOP), 'placeholder: resolution only checks presence');
+  const saved = { models: process.env.TRANSFERKIT_MODELS_DIR, keras: process.env.KERAS_HOME };
+  process.env.TRANSFERKIT_MODELS_DIR = await mkdtemp(join(tmpdir(), 'tk-models-empty-'));
+  process.env.KERAS_HOME = kerasHome;
+  t.teardown(() => {
+    for (const [name, value] of [['TRANSFERKIT_MODELS_DIR', saved.models], ['KERAS_HOME', saved.keras]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+  const { resolveWeightsPath } = await import('../src/training/train.ts');
+  t.is(await resolveWeightsPath({ weights: undefined, head: 'vgg' }), join(kerasHome, 'models', TOP));
+  t.is(await resolveWeightsPath({ weights: undefined, head: 'gap' }), join(kerasHome, 'models', TOP), 'no notop anywhere: the with-top file serves the gap head');
 });

@@ -97,6 +97,6 @@ test.serial('CLI init-weights --no-top --seed writes the same file for the same 
   t.deepEqual(a.layers.map((l) => l.name), ['input_1', ...VGG16_LAYER_NAMES]);
   t.deepEqual(a.layers.map((l) => l.weights.map((w) => w.data)), b.layers.map((l) => l.weights.map((w) => w.data)));
   const bad = await t.throwsAsync(run(join(dir, 'c.h5'), '-1'));
-  t.is((bad as unknown as { code: number }).code, 1);
+  t.is((bad as unknown as { code: number }).code, 2, 'an invalid option value is a usage error');
   t.regex((bad as unknown as { stderr: string }).stderr, /^transferkit: Invalid init-weights options \(seed: /);
 });

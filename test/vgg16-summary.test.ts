@@ -49,11 +49,11 @@ test.serial('CLI summary --no-top --input-size 150 shows block5_pool (None, 4, 4
   t.regex(pooled.stdout, /global_average_pooling2d \(GlobalAveragePooling2D\) +\(None, 512\)/);
 });
 
-test.serial('CLI summary with a bad option is one line on stderr and exit code 1', async (t) => {
+test.serial('CLI summary with a bad option is one line on stderr and exit code 2 (usage error)', async (t) => {
   for (const args of [['--input-size', '150'], ['--no-top', '--input-size', 'big'], ['--no-top', '--pooling', 'mean']]) {
     const err = await t.throwsAsync(run('summary', ...args));
     const { code, stderr } = err as unknown as { code: number; stderr: string };
-    t.is(code, 1, args.join(' '));
+    t.is(code, 2, args.join(' '));
     t.is(stderr.trim().split('\n').length, 1, stderr);
     t.regex(stderr, /^transferkit: /);
   }

@@ -1,7 +1,8 @@
 /**
  * `doctor`: what this installation can run on — the tfjs backend chain (and why each backend is or
  * is not available), the inference engines, the versions of the native/wasm pieces, and the VGG16
- * weights in `models/`. Plain data; the CLI formats it.
+ * weights found (transferkit's models folder, and official files Keras downloaded). Plain data; the
+ * CLI formats it.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,8 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 import { describeError } from '../errors.ts';
 import { availableEngines } from '../models/engines/index.ts';
 import type { EngineAvailability } from '../models/engines/types.ts';
-import { MODELS_DIR, OFFICIAL_FILES } from '../models/fetch.ts';
+import { OFFICIAL_FILES } from '../models/fetch.ts';
 import { md5File } from '../util/download.ts';
+import { kerasModelsDir, modelsDir as defaultModelsDir } from '../util/user-dirs.ts';
 import { backendReport, initBackend, type BackendPreference, type BackendReport } from './index.ts';
 import { installedVersion } from './installed-packages.ts';
 
@@ -18,7 +20,7 @@ import { installedVersion } from './installed-packages.ts';
 export interface DiagnoseOptions {
   /** Backend to initialise, as `--backend`. Default: TRANSFERKIT_BACKEND, else `auto`. */
   backend?: BackendPreference;
-  /** Folder searched for weight files. Default the project's `models/`. */
+  /** Folder searched for weight files. Default {@link defaultModelsDir} (`~/.cache/transferkit/models`). */
   modelsDir?: string;
   /** Also compute each weight file's md5 (reads every byte: ~1 s per 500 MB). Default false. */
   md5?: boolean;
@@ -48,7 +50,12 @@ export interface Diagnosis {
   engines: EngineAvailability[];
   /** Installed versions (null: not installed); `libvips` is the one bundled with sharp. */
   packages: Record<string, string | null>;
-  weights: { dir: string; files: WeightsFileStatus[] };
+  weights: {
+    dir: string;
+    files: WeightsFileStatus[];
+    /** Official files in Keras's own folder (`~/.keras/models`), which transferkit uses too. */
+    keras: { dir: string; files: WeightsFileStatus[] };
+  };
 }
 
 const REPORTED_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'sharp', 'h5wasm', 'onnxruntime-node'] as const;
@@ -96,7 +103,7 @@ async function weightFiles(dir: string, withMd5: boolean): Promise<WeightsFileSt
 
 /** Gathers everything `doctor` shows. Never throws for an unavailable backend: that is a finding. */
 export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis> {
-  const { backend, modelsDir = MODELS_DIR, md5 = false } = options;
+  const { backend, modelsDir = defaultModelsDir(), md5 = false } = options;
   let error: string | undefined;
   try {
     await initBackend(backend);
@@ -111,6 +118,10 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
     backend: { ...(await backendReport({ probeAll: true })), ...(error === undefined ? {} : { error }), wasm: await wasmFeatures() },
     engines: await availableEngines(),
     packages,
-    weights: { dir: modelsDir, files: await weightFiles(modelsDir, md5) },
+    weights: {
+      dir: modelsDir,
+      files: await weightFiles(modelsDir, md5),
+      keras: { dir: kerasModelsDir(), files: (await weightFiles(kerasModelsDir(), md5)).filter((f) => f.official !== null) },
+    },
   };
 }

@@ -7,8 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UsageError, UserError } from '../errors.ts';
 import { activateCandidate, BACKEND_NAMES, CANDIDATES, loadCandidate, type BackendCandidate, type BackendName, type LoadResult } from './candidates.ts';
+import { withoutAddedCrashHandlers } from './process-handlers.ts';
 import { WASM_CUSTOM_KERNELS } from './wasm-kernels.ts';
 
 export { BACKEND_NAMES, type BackendName } from './candidates.ts';
@@ -57,7 +58,7 @@ const preferenceSchema = z.enum(['auto', ...BACKEND_NAMES]);
 export function parseBackendPreference(value: string, from: string): BackendPreference {
   const parsed = preferenceSchema.safeParse(value.trim().toLowerCase());
   if (!parsed.success) {
-    throw new UserError(`unknown backend "${value}" (from ${from}); expected one of: ${preferenceSchema.options.join(', ')}`);
+    throw new UsageError(`unknown backend "${value}" (from ${from}); expected one of: ${preferenceSchema.options.join(', ')}`);
   }
   return parsed.data;
 }
@@ -83,7 +84,7 @@ function load(candidate: BackendCandidate): Promise<LoadResult> {
 async function tryCandidate(candidate: BackendCandidate): Promise<string | null> {
   const loaded = await load(candidate);
   if (!loaded.ok) return loaded.reason;
-  const failure = activationFailures.get(candidate.name) ?? (await activateCandidate(candidate));
+  const failure = activationFailures.get(candidate.name) ?? (await withoutAddedCrashHandlers(() => activateCandidate(candidate)));
   if (failure !== null) activationFailures.set(candidate.name, failure);
   return failure;
 }

@@ -9,6 +9,7 @@ import type { ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
+import { featureCacheDir } from '../util/user-dirs.ts';
 import { engineOptions } from './jobs.ts';
 import { FP32, loadCalibration, resolvePrecision, type PrecisionChoice, type PrecisionDecision, type ResolvedPrecision, type ResolvePrecisionOptions } from './precision.ts';
 import type { EngineChoice, PrefixEngine } from '../models/engines/types.ts';
@@ -38,7 +39,7 @@ export interface PrefixOptions {
   inputSize?: number;
   /** How images are fitted to the input. Default: `squash` (Keras `load_img`). */
   resize?: ResizeMode;
-  /** Feature cache directory. Default: `.cache/features`. */
+  /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
   cache?: string;
   /**
    * Precision of the features. Extraction takes a choice (`auto` decides per run, see
@@ -79,7 +80,6 @@ export const EXTRACT_DEFAULTS = {
   cut: 'block5_pool',
   inputSize: 224,
   resize: 'squash',
-  cache: '.cache/features',
   augmentCopies: 0,
   engine: 'auto',
   workers: 1,
@@ -137,7 +137,7 @@ export async function resolvePrefix(options: PrefixOptions): Promise<{ fingerpri
   const precision = decided(options.precision, 'reading cached features');
   const identity: PrefixIdentity = {
     weightsHash: await weightsFileHash(options.weights).catch((err: NodeJS.ErrnoException) => {
-      throw new UserError(`weights file ${options.weights}: ${err.code === 'ENOENT' ? 'not found' : err.message}; pass --weights FILE (e.g. from transferkit init-weights or npm run fetch-weights)`);
+      throw new UserError(`weights file ${options.weights}: ${err.code === 'ENOENT' ? 'not found' : err.message}; pass --weights FILE (e.g. from transferkit init-weights or transferkit fetch-weights)`);
     }),
     cut: options.cut ?? EXTRACT_DEFAULTS.cut,
     inputSize: options.inputSize ?? EXTRACT_DEFAULTS.inputSize,
@@ -165,7 +165,7 @@ function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
 
 /** Fill the cache for `items`; resolves with what was computed, reused and skipped. */
 export async function extractFeatures(items: readonly ExtractItem[], options: ExtractOptions): Promise<ExtractSummary> {
-  const o = { ...EXTRACT_DEFAULTS, ...options };
+  const o = { ...EXTRACT_DEFAULTS, ...options, cache: options.cache ?? featureCacheDir() };
   const started = performance.now();
   const cuts = [...new Set([o.cut, ...(o.extraCuts ?? [])])];
   let decision: PrecisionDecision | undefined;
@@ -280,7 +280,7 @@ export async function loadFeatures(items: readonly ExtractItem[], options: LoadF
   const { fingerprint } = await resolvePrefix(options);
   const copy = options.copy ?? 0;
   const variant = variantIds(copy, options.augmentation)[copy]!;
-  const store = await FeatureStore.open(options.cache ?? EXTRACT_DEFAULTS.cache, { readOnly: true });
+  const store = await FeatureStore.open(options.cache ?? featureCacheDir(), { readOnly: true });
   try {
     const meta = store.getMeta(fingerprint);
     const hashes = await Promise.all(items.map(itemHash));

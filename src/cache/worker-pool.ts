@@ -5,14 +5,23 @@
  * Results stream back as they finish.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
 import type { BatchResult, ExtractContext, FeatureJob } from './jobs.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
-const WORKER = fileURLToPath(new URL('./extract-worker.ts', import.meta.url));
-/** Loads dependencies past tsx (saves 250-600 MB per worker; see bin/dependency-hooks.mjs). */
-const DEPENDENCY_HOOKS = new URL('../../bin/register-dependency-hooks.mjs', import.meta.url).href;
+/** `.ts` when running from source (tests, a clone), `.js` in the compiled package (dist/). */
+const OWN_EXTENSION = extname(fileURLToPath(import.meta.url));
+const WORKER = fileURLToPath(new URL(`./extract-worker${OWN_EXTENSION}`, import.meta.url));
+/**
+ * Source needs tsx, plus hooks that load dependencies past it (saves 250-600 MB per worker; see
+ * bin/dependency-hooks.mjs). Compiled JavaScript needs neither.
+ */
+const WORKER_EXEC_ARGV =
+  OWN_EXTENSION === '.ts'
+    ? ['--import', import.meta.resolve('tsx'), '--import', new URL('../../bin/register-dependency-hooks.mjs', import.meta.url).href]
+    : [];
 /** Batches queued per worker: one computing, one decoding. */
 const IN_FLIGHT = 2;
 
@@ -71,7 +80,7 @@ export async function runWorkerPool(batches: Iterator<FeatureJob[]>, ctx: Extrac
       post({ type: 'init', ctx });
     });
   const children = Array.from({ length: workers }, () =>
-    fork(WORKER, [], { execArgv: ['--import', import.meta.resolve('tsx'), '--import', DEPENDENCY_HOOKS], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork(WORKER, [], { execArgv: WORKER_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
   try {
     await Promise.all(children.map((child, i) => run(child, i)));

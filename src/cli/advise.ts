@@ -4,12 +4,13 @@ import { initBackendFromCli } from '../backend/index.ts';
 import { scanDataset } from '../data/scan.ts';
 import { advise } from '../strategies/advisor.ts';
 import { resolveWeightsPath } from '../training/train.ts';
+import { featureCacheDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';
 
 const optionsSchema = z.object({
   weights: z.string().min(1).optional(),
   inputSize: z.coerce.number().int().min(32).default(224),
-  cache: z.string().min(1).default('.cache/features'),
+  cache: z.string().min(1).default(() => featureCacheDir()),
   engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
   valSplit: z.coerce.number().gt(0).lt(1).default(0.2),
   seed: z.coerce.number().int().min(0).default(0),
@@ -22,9 +23,9 @@ export function register(program: Command): void {
     .command('advise')
     .argument('<DATA_DIR>', 'image folder')
     .description('Recommend a strategy from dataset size and measured similarity (linear probes on deep vs early features)')
-    .option('--weights <file>', 'VGG16 Keras weights (default models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5)')
+    .option('--weights <file>', 'VGG16 Keras weights (default the official Keras file, downloaded once into ~/.cache/transferkit/models)')
     .option('--input-size <n>', 'square input side (default 224)')
-    .option('--cache <dir>', 'feature cache directory (default .cache/features)')
+    .option('--cache <dir>', `feature cache directory (default ${featureCacheDir()})`)
     .option('--engine <name>', 'auto | onnx | tfjs (default auto)')
     .option('--val-split <fraction>', 'validation fraction when DATA_DIR has no validation/ folder (default 0.2)')
     .option('--seed <n>', 'seed of the split and the probes (default 0)')

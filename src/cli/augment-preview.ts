@@ -19,7 +19,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('augment-preview')
     .description('Write a PNG grid of training images (left) beside augmented variants (right)')
-    .argument('<data-dir>', 'image folder (as for check / train)')
+    .argument('<DATA_DIR>', 'image folder (as for check / train)')
     .requiredOption('--out <file.png>', 'PNG to write')
     .option('--n <count>', 'images (rows)', '16')
     .option('--variants <count>', 'augmented variants per image', '4')

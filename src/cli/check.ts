@@ -7,7 +7,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('check')
     .description('Scan an image folder: counts per split and class, imbalance, sizes, formats, duplicates, unreadable files')
-    .argument('<data-dir>', 'folder with one sub-folder per class, or train/ + validation/ (+ test/)')
+    .argument('<DATA_DIR>', 'folder with one sub-folder per class, or train/ + validation/ (+ test/)')
     .option('--json', 'print the report as JSON');
   addScanFlags(cmd).action(async (dataDir: string, flags: Record<string, unknown>) => {
     const report = await checkDataset(dataDir, parseScanFlags(flags));

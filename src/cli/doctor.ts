@@ -18,7 +18,7 @@ function describeWeights(file: WeightsFileStatus): string {
   const notes: string[] = [];
   if (file.official !== null) {
     notes.push(`official Keras VGG16 ${file.official === 'top' ? 'with top' : 'without top (notop)'}`);
-    if (file.sizeMatches === false) notes.push('SIZE DIFFERS from the official file (partial download? run `npm run fetch-weights`)');
+    if (file.sizeMatches === false) notes.push('SIZE DIFFERS from the official file (partial download? run `transferkit fetch-weights`)');
   }
   if (file.md5 !== undefined) notes.push(file.md5Matches === false ? `md5 ${file.md5} DOES NOT MATCH` : `md5 ${file.md5}${file.md5Matches ? ' ok' : ''}`);
   return `  ${file.name}  ${megabytes(file.bytes)}${notes.length > 0 ? `  ${notes.join(', ')}` : ''}`;
@@ -44,7 +44,8 @@ export function formatDiagnosis(d: Diagnosis): string {
     `Weights in ${d.weights.dir}`,
     ...(d.weights.files.length > 0
       ? d.weights.files.map(describeWeights)
-      : ['  none (*.h5, *.keras); `npm run fetch-weights` downloads the official VGG16 files']),
+      : ['  none (*.h5, *.keras); `transferkit fetch-weights` downloads the official VGG16 files']),
+    ...(d.weights.keras.files.length > 0 ? [`Keras's downloads in ${d.weights.keras.dir} (used too)`, ...d.weights.keras.files.map(describeWeights)] : []),
   ];
   return lines.join('\n');
 }
@@ -56,7 +57,7 @@ export function register(program: Command): void {
     .description('Show the tfjs backend in use and why the others are unavailable, engines, versions and weights found')
     .option('--json', 'print the report as JSON')
     .option('--md5', 'also check the md5 of each weights file (reads every byte)')
-    .option('--models-dir <dir>', 'folder to look for weights in (default: the project models/ folder)')
+    .option('--models-dir <dir>', 'folder to look for weights in (default: ~/.cache/transferkit/models, or $TRANSFERKIT_HOME/models)')
     .action(async (raw: unknown, cmd: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'doctor options');
       const flag = (cmd.optsWithGlobals() as { backend?: string }).backend;

@@ -5,6 +5,7 @@ import { parseBackendPreference } from '../backend/index.ts';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
 import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../cache/precision.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
+import { featureCacheDir } from '../util/user-dirs.ts';
 import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { isNoAugmentation } from '../data/augment.ts';
 import { splitNames } from '../data/dataset.ts';
@@ -45,12 +46,12 @@ export function register(program: Command): void {
   const cmd = program
     .command('extract')
     .description('Compute the frozen VGG16 prefix once per image (and augmented copy) into the feature cache')
-    .argument('<data-dir>', 'image folder: one sub-folder per class, optionally inside train/ validation/ test/')
+    .argument('<DATA_DIR>', 'image folder: one sub-folder per class, optionally inside train/ validation/ test/')
     .requiredOption('--weights <file>', 'Keras HDF5 file with VGG16 weights (the conv base is enough)')
     .option('--cut <layer>', 'last frozen layer', EXTRACT_DEFAULTS.cut)
     .option('--input-size <px>', 'square input side', String(EXTRACT_DEFAULTS.inputSize))
     .option('--augment-copies <k>', 'augmented copies per training image (needs augmentation flags)', '0')
-    .option('--cache <dir>', 'feature cache directory', EXTRACT_DEFAULTS.cache)
+    .option('--cache <dir>', 'feature cache directory', featureCacheDir())
     .addOption(new Option('--engine <name>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default(EXTRACT_DEFAULTS.engine))
     .addOption(new Option('--precision <p>', 'feature precision: auto = int8 on onnx CPU when it matches fp32 on held-back images').choices(PRECISION_CHOICES).default(DEFAULT_PRECISION))
     .option('--workers <n>', 'processes computing features (use 2 with --engine tfjs on wasm)', '1')

@@ -13,7 +13,7 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description('Show a Keras weights/model file: format, keras_version, backend, layers, weight shapes, params')
-    .argument('<file>', 'Keras .h5, .weights.h5 or .keras file')
+    .argument('<FILE>', 'Keras .h5, .weights.h5 or .keras file')
     .option('--json', 'print the description as JSON')
     .option('--run', 'also build the model from its config, load its weights, run it once on zeros and print the output shape')
     .action(async (file: string, raw: unknown, cmd: Command) => {

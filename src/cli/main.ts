@@ -1,5 +1,6 @@
-import { Command } from 'commander';
-import { describeError } from '../errors.ts';
+import { Command, CommanderError } from 'commander';
+import { UsageError, describeError } from '../errors.ts';
+import { TRANSFERKIT_VERSION } from '../version.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
 type Register = (program: Command) => void;
@@ -22,6 +23,7 @@ const commands: Record<string, () => Promise<{ register: Register }>> = {
   visualize: () => import('./visualize.ts'),
   summary: () => import('./summary.ts'),
   inspect: () => import('./inspect.ts'),
+  'fetch-weights': () => import('./fetch-weights.ts'),
   'init-weights': () => import('./init-weights.ts'),
   doctor: () => import('./doctor.ts'),
 };
@@ -36,10 +38,19 @@ function requestedCommand(args: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** Exit status for a wrong invocation (unknown command or option, missing or invalid value), as POSIX tools use. */
+const USAGE_EXIT = 2;
+
 const program = new Command('transferkit')
   .description('Transfer learning with pretrained VGG16 on your own image folders')
+  .version(TRANSFERKIT_VERSION, '-V, --version', 'print the version')
   .option('--backend <name>', 'tfjs backend: tensorflow-gpu | tensorflow | wasm | cpu (env TRANSFERKIT_BACKEND)')
-  .showHelpAfterError();
+  .option('--debug', 'print the stack trace of an error (env TRANSFERKIT_DEBUG=1)')
+  .helpOption('-h, --help', 'show this help')
+  .helpCommand('help [command]', 'Show the help of a command')
+  .showHelpAfterError('(add --help for usage)')
+  // Commander would exit itself (status 1); throwing lets usage errors share one exit status.
+  .exitOverride();
 
 try {
   const name = requestedCommand(process.argv.slice(2));
@@ -47,8 +58,13 @@ try {
   for (const { register } of await Promise.all(modules.map((load) => load()))) register(program);
   await program.parseAsync(process.argv);
 } catch (err) {
-  // One line, no stack: users need the fix, not our internals (TRANSFERKIT_DEBUG=1 shows the stack).
-  console.error(`transferkit: ${describeError(err)}`);
-  if (process.env.TRANSFERKIT_DEBUG) console.error(err);
-  process.exitCode = 1;
+  if (err instanceof CommanderError) {
+    // Commander has printed the message (or the help, or the version) already.
+    process.exitCode = err.exitCode === 0 ? 0 : USAGE_EXIT;
+  } else {
+    // One line, no stack: users need the fix, not our internals (--debug shows the stack).
+    console.error(`transferkit: ${describeError(err)}`);
+    if (process.argv.includes('--debug') || process.env.TRANSFERKIT_DEBUG) console.error(err);
+    process.exitCode = err instanceof UsageError ? USAGE_EXIT : 1;
+  }
 }

@@ -27,9 +27,9 @@ export function register(program: Command): void {
   program
     .command('predict')
     .description('Classify images with a trained run (predict RUN_DIR IMAGE_OR_FOLDER...) or with VGG16\'s ImageNet top (--weights FILE)')
-    .argument('<images...>', 'image files; or RUN_DIR (from `transferkit train`) then image files or folders')
+    .argument('<INPUTS...>', 'image files; or RUN_DIR (from `transferkit train`) then image files or folders')
     .option('--weights <file>', 'ImageNet form: Keras HDF5 file with VGG16 weights including the top')
-    .option('--labels <file>', 'imagenet_class_index.json (default: models/imagenet_class_index.json)')
+    .option('--labels <file>', 'imagenet_class_index.json (default: the one `transferkit fetch-weights` downloads)')
     .option('--top <k>', 'classes to show per image', '5')
     .option('--json', 'print JSON instead of text')
     .option('--csv', 'RUN_DIR form: print CSV (image,rank,class,probability,error)')

@@ -42,7 +42,7 @@ function addTrainFlags(cmd: Command): Command {
     .option('--class-weight <how>', 'none | auto (balanced, for imbalanced classes; default none)')
     .option('--seed <n>', `seed of init, split, shuffling, dropout and augmentation${defaultNote('seed')}`, num)
     .option('--out <dir>', 'run directory (default runs/<date>-<strategy>)')
-    .option('--weights <file>', 'VGG16 Keras weights (default models/vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5)')
+    .option('--weights <file>', 'VGG16 Keras weights (default the official Keras file, downloaded once into ~/.cache/transferkit/models)')
     .option('--input-size <n>', `square input side, >= 32${defaultNote('inputSize')}`, num)
     .option('--resize <mode>', `squash | crop | pad${defaultNote('resize')}`)
     .option('--val-split <fraction>', `validation fraction when DATA_DIR has no validation/ folder${defaultNote('valSplit')}`, num)
@@ -103,7 +103,8 @@ export function register(program: Command): void {
   const cmd = program
     .command('train')
     .argument('<DATA_DIR>', 'image folder: one sub-folder per class, optionally inside train/ and validation/')
-    .description('Train a classifier on your images with VGG16 transfer learning and write a run directory');
+    .description('Train a classifier on your images with VGG16 transfer learning and write a run directory')
+    .option('--json', 'print the run summary (run directory, plan, history, best epoch) as JSON on stdout');
   addAugmentFlags(addTrainFlags(cmd)).action(async (dataDir: string, _opts: unknown, self: Command) => {
     const options = await trainOptionsFromCli(self);
     const globals = self.optsWithGlobals() as { backend?: string };
@@ -119,9 +120,12 @@ export function register(program: Command): void {
         signal: controller.signal,
       });
       const best = result.history.find((h) => h.epoch === result.bestEpoch);
-      console.log(`strategy ${result.plan.strategy}; best epoch ${result.bestEpoch + 1} (val_loss ${best?.val_loss.toFixed(4) ?? '-'}, val_acc ${best?.val_acc.toFixed(4) ?? '-'})`);
-      console.log(`features: ${result.extraction.precision.precision}, ${result.extraction.computed} images through the prefix in ${result.extraction.seconds.toFixed(1)} s`);
-      console.log(`run directory: ${result.runDir}`);
+      if (self.opts<{ json?: boolean }>().json) console.log(JSON.stringify({ ...result, best }, null, 2));
+      else {
+        console.log(`strategy ${result.plan.strategy}; best epoch ${result.bestEpoch + 1} (val_loss ${best?.val_loss.toFixed(4) ?? '-'}, val_acc ${best?.val_acc.toFixed(4) ?? '-'})`);
+        console.log(`features: ${result.extraction.precision.precision}, ${result.extraction.computed} images through the prefix in ${result.extraction.seconds.toFixed(1)} s`);
+        console.log(`run directory: ${result.runDir}`);
+      }
       if (result.interrupted) process.exitCode = 130;
     } finally {
       process.off('SIGINT', onSigint);

@@ -67,7 +67,7 @@ export function register(program: Command): void {
   visualize
     .command('activations')
     .description("Draw an image's feature maps at a layer, or (--kernel I) one filter's response to it")
-    .argument('<image>', 'image file')
+    .argument('<IMAGE>', 'image file')
     .requiredOption('--weights <file|run-dir>', WEIGHTS_HELP)
     .requiredOption('--layer <name>', 'layer whose output to show, e.g. block3_conv1')
     .option('--channels <list>', 'channels to show (default 0-31)')
@@ -111,12 +111,12 @@ export function register(program: Command): void {
   visualize
     .command('gradcam')
     .description('Grad-CAM heatmap over the image for a class of a run (RUN_DIR IMAGE) or ImageNet (--weights FILE IMAGE)')
-    .argument('<inputs...>', 'RUN_DIR IMAGE, or IMAGE with --weights')
+    .argument('<INPUTS...>', 'RUN_DIR IMAGE, or IMAGE with --weights')
     .option('--weights <file|run-dir>', `${WEIGHTS_HELP} (with the top for ImageNet classes)`)
     .option('--class <index>', 'class index to explain')
     .option('--top', 'explain the top predicted class (the default)')
     .option('--layer <name>', 'conv layer (default: the last Conv2D, block5_conv3)')
-    .option('--labels <file>', 'ImageNet class index JSON for names (default models/imagenet_class_index.json)')
+    .option('--labels <file>', 'ImageNet class index JSON for names (default: the one `transferkit fetch-weights` downloads)')
     .requiredOption('--out <file.png>', 'PNG to write')
     .action(async (inputs: string[], raw: unknown, cmd: Command) => {
       const o = parseOrThrow(gradcamSchema, raw, 'visualize gradcam options');
@@ -133,7 +133,7 @@ export function register(program: Command): void {
   visualize
     .command('summary')
     .description("Keras-style summary of a run's stitched model, frozen vs trainable per layer")
-    .argument('<run-dir>', 'training run directory')
+    .argument('<RUN_DIR>', 'training run directory')
     .action(async (runDir: string, _raw: unknown, cmd: Command) => {
       await initBackendFromCli(cmd);
       const run = await loadRun(runDir);

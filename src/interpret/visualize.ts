@@ -3,7 +3,7 @@
  * draw, write the PNG atomically, free every tensor.
  */
 import { existsSync } from 'node:fs';
-import { DEFAULT_CLASS_INDEX_PATH, loadClassIndex } from '../models/imagenet.ts';
+import { defaultClassIndexPath, loadClassIndex } from '../models/imagenet.ts';
 import { activationsCanvas, kernelResponseCanvas, type ActivationScale } from './activations.ts';
 import { writeCanvasPng } from './compose.ts';
 import { gradCam, gradCamCanvas, type GradCamResult } from './gradcam.ts';
@@ -95,7 +95,8 @@ export interface VisualizeGradCamResult extends GradCamResult {
 
 function className(source: InterpretSource, index: number, labels: string | undefined): string {
   if (source.classNames) return source.classNames[index] ?? `class ${index}`;
-  const path = labels ?? (existsSync(DEFAULT_CLASS_INDEX_PATH) ? DEFAULT_CLASS_INDEX_PATH : undefined);
+  const fallback = defaultClassIndexPath();
+  const path = labels ?? (existsSync(fallback) ? fallback : undefined);
   return path === undefined ? `ImageNet class ${index}` : (loadClassIndex(path)[index]?.label ?? `class ${index}`);
 }
 

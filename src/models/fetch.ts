@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { downloadVerified, type DownloadEvent, type DownloadStatus, type RemoteFile } from '../util/download.ts';
+import { kerasModelsDir, modelsDir } from '../util/user-dirs.ts';
 
 /** One of the official files Keras downloads for VGG16, with the md5 Keras checks it against. */
 export interface OfficialFile {
@@ -44,10 +45,14 @@ export const OFFICIAL_FILES = {
 export type WeightsSelection = 'notop' | 'top' | 'all';
 
 /**
- * Where loaders look for (and fetch puts) these files: env TRANSFERKIT_MODELS_DIR (one folder shared
- * by several checkouts, like KERAS_HOME), else the project's `models/` folder.
+ * Where an official file is: in {@link modelsDir} (where fetchWeights puts it), else in Keras's own
+ * `~/.keras/models` when Keras already downloaded it (same name and bytes), else the path in
+ * modelsDir() it would be fetched to.
  */
-export const MODELS_DIR = process.env.TRANSFERKIT_MODELS_DIR || fileURLToPath(new URL('../../models/', import.meta.url));
+export function officialFilePath(file: OfficialFile): string {
+  const candidates = [join(modelsDir(), file.name), join(kerasModelsDir(), file.name)];
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
+}
 
 /** Options for {@link fetchWeights}. */
 export interface FetchWeightsOptions {
@@ -55,7 +60,7 @@ export interface FetchWeightsOptions {
   which?: WeightsSelection;
   /** Fetch the ImageNet class index too (prediction needs it; training does not). Default true. */
   classIndex?: boolean;
-  /** Folder the files land in. Default the project's `models/` ({@link MODELS_DIR}). */
+  /** Folder the files land in. Default {@link modelsDir} (`~/.cache/transferkit/models`). */
   dest?: string;
   /**
    * A mirror holding the files by their names (`<baseUrl>/<name>`). Default env
@@ -96,7 +101,7 @@ export function sourceUrl(file: OfficialFile, baseUrl?: string): string {
  * to place a file by hand when the server cannot be reached or a checksum does not match.
  */
 export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<FetchedFile[]> {
-  const dest = options.dest ?? MODELS_DIR;
+  const dest = options.dest ?? modelsDir();
   const baseUrl = options.baseUrl ?? (process.env.TRANSFERKIT_WEIGHTS_BASE_URL || undefined);
   const fetched: FetchedFile[] = [];
   const files = selectOfficialFiles(options.which).filter((f) => options.classIndex !== false || f !== OFFICIAL_FILES.classIndex);

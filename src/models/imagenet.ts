@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { MODELS_DIR, OFFICIAL_FILES } from './fetch.ts';
+import { OFFICIAL_FILES, officialFilePath } from './fetch.ts';
 
-/** Where `npm run fetch-weights` puts Keras's `imagenet_class_index.json`. */
-export const DEFAULT_CLASS_INDEX_PATH = join(MODELS_DIR, OFFICIAL_FILES.classIndex.name);
+/** Keras's `imagenet_class_index.json` where `transferkit fetch-weights` (or Keras) put it. */
+export function defaultClassIndexPath(): string {
+  return officialFilePath(OFFICIAL_FILES.classIndex);
+}
 
 /** One class: its WordNet id and human label, by output index. */
 export interface ImagenetClass {
@@ -31,7 +32,7 @@ const classIndexSchema = z.record(z.string().regex(/^\d+$/), z.tuple([z.string()
 const cache = new Map<string, ClassIndex>();
 
 /** Read and check a class index file; cached per path because predictions decode it repeatedly. */
-export function loadClassIndex(path: string = DEFAULT_CLASS_INDEX_PATH): ClassIndex {
+export function loadClassIndex(path: string = defaultClassIndexPath()): ClassIndex {
   const cached = cache.get(path);
   if (cached) return cached;
   let text: string;
@@ -39,7 +40,7 @@ export function loadClassIndex(path: string = DEFAULT_CLASS_INDEX_PATH): ClassIn
     text = readFileSync(path, 'utf8');
   } catch {
     throw new UserError(
-      `Class index ${path} not found; run \`npm run fetch-weights\` to download imagenet_class_index.json, or pass --labels FILE.`,
+      `Class index ${path} not found; run \`transferkit fetch-weights\` to download imagenet_class_index.json, or pass --labels FILE.`,
     );
   }
   let parsed: z.output<typeof classIndexSchema>;
@@ -61,12 +62,12 @@ export function loadClassIndex(path: string = DEFAULT_CLASS_INDEX_PATH): ClassIn
 
 /**
  * Keras `decode_predictions`: the `top` most probable classes of each row of `probs`
- * (`[n, classes]`), highest first. `classIndex` is a loaded index or a path (default: models/).
+ * (`[n, classes]`), highest first. `classIndex` is a loaded index or a path (default: {@link defaultClassIndexPath}).
  */
 export function decodePredictions(
   probs: tf.Tensor | readonly ArrayLike<number>[],
   top = 5,
-  classIndex: ClassIndex | string = DEFAULT_CLASS_INDEX_PATH,
+  classIndex: ClassIndex | string = defaultClassIndexPath(),
 ): DecodedPrediction[][] {
   const rows = probs instanceof tf.Tensor ? tensorRows(probs) : probs;
   const classes = typeof classIndex === 'string' ? loadClassIndex(classIndex) : classIndex;

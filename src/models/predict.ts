@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 import { readKerasFile } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
-import { DEFAULT_CLASS_INDEX_PATH, decodePredictions, loadClassIndex, type DecodedPrediction } from './imagenet.ts';
+import { decodePredictions, defaultClassIndexPath, loadClassIndex, type DecodedPrediction } from './imagenet.ts';
 import { imagesToTensor, VGG16_PREPROCESSING, type Preprocessing } from './preprocess.ts';
 import { vgg16 } from './vgg16.ts';
 import { VGG16_BASE } from './vgg16-spec.ts';
@@ -35,7 +35,7 @@ export async function classifyImages(model: tf.LayersModel, paths: readonly stri
 export interface PredictImagenetOptions {
   /** Keras HDF5 file with VGG16 weights including the top (path or an already read file). Required. */
   weights: string | KerasFile;
-  /** `imagenet_class_index.json`-format labels. Default: models/imagenet_class_index.json. */
+  /** `imagenet_class_index.json`-format labels. Default: {@link defaultClassIndexPath}. */
   labels?: string;
   /** Classes reported per image. Default: 5. */
   top?: number;
@@ -60,7 +60,7 @@ function classesInFile(file: KerasFile): number {
 
 /** VGG16 with the top from a weights file, run on image files: Keras's classic `decode_predictions` demo. */
 export async function predictImagenet(images: readonly string[], options: PredictImagenetOptions): Promise<ImagePrediction[]> {
-  const { labels = DEFAULT_CLASS_INDEX_PATH, top = 5, batchSize } = options;
+  const { labels = defaultClassIndexPath(), top = 5, batchSize } = options;
   const classIndex = loadClassIndex(labels); // before the slow load: a missing label file fails fast
   const file = typeof options.weights === 'string' ? await readKerasFile(options.weights) : options.weights;
   const classes = classesInFile(file);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UsageError, UserError } from '../errors.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { loadWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
@@ -37,22 +37,22 @@ const optionsSchema = z
 /** Options after defaults and validation. */
 export type ResolvedVgg16Options = z.output<typeof optionsSchema>;
 
-/** Validate `options` once, apply defaults, and reject the combinations Keras rejects. */
+/** Validate `options` once, apply defaults, and reject the combinations Keras rejects (UsageErrors). */
 export function resolveVgg16Options(options: Vgg16Options = {}): ResolvedVgg16Options {
   const o = parseOrThrow(optionsSchema, options, 'VGG16 options');
   const [h, w, c] = o.inputShape;
-  if (c !== 3) throw new UserError(`VGG16 inputShape must have 3 channels (RGB), got [${o.inputShape.join(', ')}].`);
+  if (c !== 3) throw new UsageError(`VGG16 inputShape must have 3 channels (RGB), got [${o.inputShape.join(', ')}].`);
   if (o.includeTop && (h !== VGG16_TOP_INPUT_SIDE || w !== VGG16_TOP_INPUT_SIDE)) {
-    throw new UserError(
+    throw new UsageError(
       `VGG16 with the top needs inputShape [224, 224, 3] (fc1 expects 7x7x512 features), got [${o.inputShape.join(', ')}]; ` +
         'use includeTop: false (--no-top) for other sizes.',
     );
   }
   if (h < VGG16_MIN_SIDE || w < VGG16_MIN_SIDE) {
-    throw new UserError(`VGG16 input must be at least ${VGG16_MIN_SIDE}x${VGG16_MIN_SIDE}, got ${h}x${w}.`);
+    throw new UsageError(`VGG16 input must be at least ${VGG16_MIN_SIDE}x${VGG16_MIN_SIDE}, got ${h}x${w}.`);
   }
   if (o.includeTop && o.pooling !== 'none') {
-    throw new UserError(`VGG16 pooling '${o.pooling}' applies only without the top; use includeTop: false (--no-top).`);
+    throw new UsageError(`VGG16 pooling '${o.pooling}' applies only without the top; use includeTop: false (--no-top).`);
   }
   return o;
 }

@@ -58,8 +58,8 @@ function assertPretrainedLoaded(model: tf.LayersModel, plan: StrategyPlan, weigh
   if (missing.some((name) => pretrained.includes(name))) {
     throw new UserError(
       `--head vgg keeps the pretrained fc1/fc2, but ${weights.path} has no usable ${missing.join(', ')}; ` +
-        'pass with-top weights (--weights models/vgg16_weights_tf_dim_ordering_tf_kernels.h5, from `npm run fetch-weights -- --top` ' +
-        'or `transferkit init-weights --out ...`), or use --head gap.',
+        'pass with-top weights (`transferkit fetch-weights --top` downloads vgg16_weights_tf_dim_ordering_tf_kernels.h5 where train finds it; ' +
+        'or --weights FILE, e.g. from `transferkit init-weights --out FILE`), or use --head gap.',
     );
   }
   throw new UserError(`${weights.path} does not hold VGG16 weights for ${missing.join(', ')}; pass a VGG16 Keras weights file with --weights.`);

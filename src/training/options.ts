@@ -3,6 +3,7 @@ import { precisionSchema } from '../cache/precision.ts';
 import { augmentInputSchema } from '../data/augment-options.ts';
 import { VGG16_BASE } from '../models/vgg16-spec.ts';
 import { STRATEGY_NAMES } from '../strategies/types.ts';
+import { featureCacheDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';
 
 const convNames = VGG16_BASE.filter((l) => l.kind === 'conv').map((l) => l.name) as [string, ...string[]];
@@ -56,7 +57,7 @@ export const trainOptionsSchema = z
     seed: z.number().int().min(0).default(1337),
     /** Run directory. Default: runs/<date>-<strategy>. */
     out: z.string().min(1).optional(),
-    /** VGG16 weights file (Keras HDF5); default models/vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5. */
+    /** VGG16 weights file (Keras HDF5); default the official Keras file (see `resolveWeightsPath` in train.ts; downloaded once). */
     weights: z.string().min(1).optional(),
     /** Square input side in pixels (>= 32; the vgg head needs 224). Default: 224. */
     inputSize: z.number().int().min(32).default(224),
@@ -76,8 +77,8 @@ export const trainOptionsSchema = z
     augment: augmentInputSchema.optional(),
     /** Augmented copies per training image (feature variants cycled through epochs). Default: 1 when augmenting. */
     augmentCopies: z.number().int().min(1).default(1),
-    /** Feature cache directory. Default: .cache/features. */
-    cache: z.string().min(1).default('.cache/features'),
+    /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
+    cache: z.string().min(1).default(() => featureCacheDir()),
     /** Feature-extraction engine. Default: auto. */
     engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
     /** Frozen-feature precision: auto (int8 on onnx CPU when the guard passes) | fp32 | int8. Default: auto. */

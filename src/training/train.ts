@@ -1,7 +1,7 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
+import { installedVersion } from '../backend/installed-packages.ts';
 import { weightsFileHash } from '../cache/fingerprint.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
@@ -9,10 +9,10 @@ import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { createRng } from '../data/random.ts';
 import { scanDataset } from '../data/scan.ts';
-import { UserError } from '../errors.ts';
+import { UserError, readableError } from '../errors.ts';
 import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
-import { MODELS_DIR, OFFICIAL_FILES, fetchWeights } from '../models/fetch.ts';
+import { OFFICIAL_FILES, fetchWeights, officialFilePath } from '../models/fetch.ts';
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
@@ -22,6 +22,8 @@ import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS, type Advice } from '
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';
+import { modelsDir } from '../util/user-dirs.ts';
+import { TRANSFERKIT_VERSION } from '../version.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
@@ -32,12 +34,6 @@ import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
 import { RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
-
-/** Where the official Keras files are expected (`npm run fetch-weights` and `train` put them there). */
-export const DEFAULT_WEIGHTS = {
-  notop: join(MODELS_DIR, OFFICIAL_FILES.notop.name),
-  top: join(MODELS_DIR, OFFICIAL_FILES.top.name),
-} as const;
 
 /** Runtime hooks of `train` (not part of the reproducible config). */
 export interface TrainHooks {
@@ -76,7 +72,10 @@ export interface RunExtraction {
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
-/** The weights file to use: `--weights`, else the official file in models/ (with-top for the vgg head). */
+/**
+ * The weights file to use: `--weights`, else the official file (with-top for the vgg head) in the
+ * models folder or in Keras's `~/.keras/models`, downloaded into the models folder when in neither.
+ */
 export async function resolveWeightsPath(
   o: Pick<ResolvedTrainOptions, 'weights' | 'head'>,
   log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
@@ -85,11 +84,11 @@ export async function resolveWeightsPath(
     if (!(await exists(o.weights))) throw new UserError(`weights file ${o.weights} not found; pass an existing Keras HDF5 file with --weights.`);
     return o.weights;
   }
-  const candidates = o.head === 'vgg' ? [DEFAULT_WEIGHTS.top] : [DEFAULT_WEIGHTS.notop, DEFAULT_WEIGHTS.top];
+  const candidates = (o.head === 'vgg' ? [OFFICIAL_FILES.top] : [OFFICIAL_FILES.notop, OFFICIAL_FILES.top]).map(officialFilePath);
   for (const c of candidates) if (await exists(c)) return c;
   // Like Keras's weights='imagenet': the official file is downloaded (md5-checked) on first use.
   const wanted = candidates[0]!;
-  log(`no VGG16 weights in ${MODELS_DIR}; fetching the official ImageNet file (once)`);
+  log(`no VGG16 weights in ${modelsDir()}; fetching the official ImageNet file (once)`);
   try {
     await fetchWeights({ which: o.head === 'vgg' ? 'top' : 'notop', classIndex: false, onEvent: downloadProgress() });
   } catch (err) {
@@ -101,19 +100,13 @@ export async function resolveWeightsPath(
   return wanted;
 }
 
-/** Versions recorded in config.json, read from the installed package.json files. */
-async function packageVersions(): Promise<Record<string, string>> {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const version = async (dir: string): Promise<string> => {
-    try {
-      return (JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      return 'unknown';
-    }
-  };
+/**
+ * Versions recorded in config.json, found the way Node finds the packages (a consumer's
+ * node_modules hoists them beside transferkit).
+ */
+function packageVersions(): Record<string, string> {
   const names = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'sharp', 'h5wasm', 'onnxruntime-node', 'lmdb'];
-  const entries = await Promise.all(names.map(async (n) => [n, await version(join('node_modules', n))] as const));
-  return { transferkit: await version('.'), ...Object.fromEntries(entries), node: process.version };
+  return { transferkit: TRANSFERKIT_VERSION, ...Object.fromEntries(names.map((n) => [n, installedVersion(n) ?? 'not installed'])), node: process.version };
 }
 
 /**
@@ -155,9 +148,17 @@ function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Data
  * `transferkit train DATA_DIR`: scan the folder, pick the strategy (the advisor measures the data
  * when `auto`), cache the frozen prefix's features, train phase by phase with Keras-style callbacks,
  * and write the run directory (config, classes, manifest, history, curves, best checkpoint and the
- * stitched model).
+ * stitched model). Every error it throws has a one-line message (see {@link readableError}).
  */
 export async function train(dataDir: string, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
+  try {
+    return await runTraining(dataDir, options, hooks);
+  } catch (err) {
+    throw readableError(err);
+  }
+}
+
+async function runTraining(dataDir: string, options: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
   const o = resolveTrainOptions(options);
   const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const backend = await initBackend(hooks.backend);
@@ -215,7 +216,7 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
       dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
       weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : null,
       precision: { ...extraction.precision, message: extraction.precisionMessage },
-      preprocessing, versions: await packageVersions(), created: new Date().toISOString(),
+      preprocessing, versions: packageVersions(), created: new Date().toISOString(),
     });
     if (calibration) await writeJson(join(runDir, RUN_FILES.calibration), calibration);
     await writeJson(join(runDir, RUN_FILES.classes), classes);

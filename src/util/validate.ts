@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 
 /** How a field is named in the error: as the schema key, or as the CLI flag it came from. */
 export interface ParseOptions {
@@ -10,8 +10,8 @@ export interface ParseOptions {
 const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /**
- * Parse user input once at the edge: the schema's output, or a UserError listing every problem by
- * field (`what` names the input, e.g. "VGG16 options" or "predict options").
+ * Parse user input once at the edge: the schema's output, or a UsageError (a UserError) listing every
+ * problem by field (`what` names the input, e.g. "VGG16 options" or "predict options").
  */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string, options: ParseOptions = {}): z.output<S> {
   const parsed = schema.safeParse(value);
@@ -22,5 +22,5 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
     return [options.asFlags ? flagName(head) : head, ...rest].join('.');
   };
   const issues = parsed.error.issues.map((i) => `${field(i.path)}: ${i.message}`).join('; ');
-  throw new UserError(`Invalid ${what} (${issues}).`);
+  throw new UsageError(`Invalid ${what} (${issues}).`);
 }

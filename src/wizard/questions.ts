@@ -50,7 +50,7 @@ async function weightFilesIn(modelsDir: string): Promise<string[]> {
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
 /**
- * Which VGG16 weights to start from: a file found in models/, the official file (downloaded now),
+ * Which VGG16 weights to start from: a file found in the models folder, the official file (downloaded now),
  * a path, or random init (with a warning). Returns the path of a readable weights file.
  */
 export async function askWeights(io: WizardIO, modelsDir: string, seed: number): Promise<string> {
@@ -60,8 +60,8 @@ export async function askWeights(io: WizardIO, modelsDir: string, seed: number):
       type: 'select',
       message: 'VGG16 weights to start from:',
       choices: [
-        ...found.map((f) => ({ name: f, value: f, description: 'found in models/' })),
-        { name: `download the official ImageNet weights (${(OFFICIAL_FILES.notop.size / 1e6).toFixed(0)} MB) into models/`, value: 'fetch' },
+        ...found.map((f) => ({ name: f, value: f, description: `found in ${modelsDir}` })),
+        { name: `download the official ImageNet weights (${(OFFICIAL_FILES.notop.size / 1e6).toFixed(0)} MB) into ${modelsDir}`, value: 'fetch' },
         { name: 'a Keras weights file somewhere else', value: 'path' },
         { name: 'random init (no ImageNet knowledge: only for trying the tool out)', value: 'random' },
       ],

@@ -4,7 +4,7 @@ import type { BackendPreference } from '../backend/index.ts';
 import { parseTrainArgs } from '../cli/train.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
-import { MODELS_DIR } from '../models/fetch.ts';
+import { modelsDir } from '../util/user-dirs.ts';
 import { REPORT_FILE } from '../report/html-report.ts';
 import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
@@ -24,7 +24,7 @@ import { DataDirValidator } from './validate.ts';
 export interface WizardOptions {
   /** Terminal streams. Default: process.stdin / process.stdout. */
   streams?: WizardStreams;
-  /** Where weights are looked for, downloaded and random-initialised. Default: the project's models/. */
+  /** Where weights are looked for, downloaded and random-initialised. Default: {@link modelsDir} (`~/.cache/transferkit/models`). */
   modelsDir?: string;
   /** More `transferkit train` flags, applied to every run and printed in the command (e.g. `--cache DIR`). Default: none. */
   extraArgs?: string[];
@@ -62,7 +62,7 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
 
   const { dir: dataDir, report } = await askDataDir(io, new DataDirValidator({ valSplit: base.valSplit, seed: base.seed }));
   const dataset = report.dataset!;
-  const weights = await askWeights(io, options.modelsDir ?? MODELS_DIR, base.seed);
+  const weights = await askWeights(io, options.modelsDir ?? modelsDir(), base.seed);
   const inputSize = await askNumber(io, 'inputSize', '--input-size', 'Image size in pixels (224 is what VGG16 learned on; smaller trains faster, less accurately):', base.inputSize);
 
   const similarity = await askSimilarity(io);

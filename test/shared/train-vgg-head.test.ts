@@ -48,6 +48,6 @@ for (const vggTrain of [['fc2', 'predictions'], ['predictions']] satisfies Array
 
 test.serial('--head vgg with no-top weights says which file to pass', async (t) => {
   await t.throwsAsync(train(data, { strategy: 'freeze', head: 'vgg', epochs: 1, weights: notop, cache, out: join(tmp, 'vgg-notop'), quiet: true }, silent), {
-    message: /has no usable fc1, fc2; pass with-top weights \(--weights models\/vgg16_weights_tf_dim_ordering_tf_kernels\.h5/,
+    message: /has no usable fc1, fc2; pass with-top weights \(`transferkit fetch-weights --top` downloads vgg16_weights_tf_dim_ordering_tf_kernels\.h5/,
   });
 });

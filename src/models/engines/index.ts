@@ -5,9 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendPreference } from '../../backend/index.ts';
-import { UserError } from '../../errors.ts';
+import { UserError, describeError } from '../../errors.ts';
 import { readKerasFile } from '../../keras/index.ts';
 import type { KerasFile } from '../../keras/types.ts';
+import { optionalDependencyVersion } from '../../version.ts';
 import { vgg16Prefix } from '../vgg16.ts';
 import { VGG16_LAYER_NAMES } from '../vgg16-spec.ts';
 import { layersModelToOnnx, ONNX_OUTPUT } from './layers-to-onnx.ts';
@@ -69,7 +70,7 @@ function requireAllWeights(model: tf.LayersModel, file: KerasFile): void {
   const present = new Set(file.layers.filter((l) => l.weights.length > 0).map((l) => l.name));
   const missing = model.layers.filter((l) => l.weights.length > 0 && !present.has(l.name)).map((l) => l.name);
   if (missing.length > 0)
-    throw new UserError(`${file.path}: no weights for layer(s) ${missing.join(', ')} of the VGG16 prefix; expected a VGG16 weights file (e.g. from npm run fetch-weights or transferkit init-weights)`);
+    throw new UserError(`${file.path}: no weights for layer(s) ${missing.join(', ')} of the VGG16 prefix; expected a VGG16 weights file (e.g. from transferkit fetch-weights or transferkit init-weights)`);
 }
 
 /** `cut` then the extra cuts, each once: the order `runAll` answers in. */
@@ -135,6 +136,16 @@ export async function createOnnxModelEngine(model: tf.LayersModel, options: Onnx
   return createOnnxEngine({ model: bytes, inputSize: options.inputSize, outputs, threads: options.threads, spinning: options.spinning });
 }
 
+/**
+ * Why onnxruntime-node does not load. npm drops this optional dependency when its install script
+ * cannot download the CUDA provider (offline, or NuGet unreachable): say how to get the CPU engine.
+ */
+function onnxMissing(err: unknown): string {
+  if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') return `onnxruntime-node does not load: ${describeError(err)}`;
+  const pin = optionalDependencyVersion('onnxruntime-node');
+  return `onnxruntime-node is not installed (npm drops it when its install script cannot download CUDA files); \`ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node${pin ? `@${pin}` : ''}\` adds the CPU engine`;
+}
+
 /** Which engines run here and why not (for `doctor`). */
 export async function availableEngines(): Promise<EngineAvailability[]> {
   let onnx: EngineAvailability;
@@ -142,7 +153,7 @@ export async function availableEngines(): Promise<EngineAvailability[]> {
     const ort = await loadOnnxRuntime();
     onnx = { engine: 'onnx', available: true, detail: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}` };
   } catch (err) {
-    onnx = { engine: 'onnx', available: false, detail: `onnxruntime-node does not load: ${(err as Error).message}` };
+    onnx = { engine: 'onnx', available: false, detail: onnxMissing(err) };
   }
   return [onnx, { engine: 'tfjs', available: true, detail: `tfjs ${tf.version_core}` }];
 }
