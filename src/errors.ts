@@ -33,3 +33,11 @@ export function describeError(err: unknown): string {
 export function readableError(err: unknown): Error {
   return err instanceof UserError ? err : new Error(describeError(err), { cause: err });
 }
+
+/**
+ * Work stopped by an AbortSignal (Ctrl-C). Finished work is kept (cached features, the best
+ * checkpoint); the message says what was kept. The CLI exits 130 on it, as shells do after Ctrl-C.
+ */
+export class InterruptedError extends UserError {
+  override name = 'InterruptedError';
+}

@@ -52,7 +52,8 @@ test.serial('happy path with every default: trains, evaluates, reports, prints t
   t.like(a, { dataDir: data, weights: join(models, OFFICIAL_FILES.notop.name), inputSize: 224, augment: 'light', epochs: 10, batchSize: 32, lr: 1e-3, seed: 1337 });
   t.regex(a.out, /^runs\/.*-(freeze|slice)$/, 'small data: the recommendation is freeze or slice');
   t.regex(term.screen, /advisor: linear probe on block5_pool/);
-  t.regex(term.screen, /recommended: (freeze|slice)/);
+  t.regex(term.screen, /recommended: (freeze|slice) \(small data, similarity measured on random-init weights, so it says nothing about everyday photos\)/);
+  t.is(term.screen.match(/random-init weights: accuracy here says nothing about ImageNet transfer/g)?.length, 1, 'the official-named init-weights file is flagged once');
   t.true(await exists(join(cwd, 'transferkit-augment-light.png')), 'the preview PNG is written where the wizard said');
   t.true(term.screen.includes(`equivalent command:\n  ${result.command}`));
 
@@ -61,10 +62,13 @@ test.serial('happy path with every default: trains, evaluates, reports, prints t
   t.regex(term.screen, /accuracy \d+\.\d% on 8 images/);
   t.true(term.screen.includes(`report: ${join(runDir, 'report.html')}`));
 
-  // The saved config is what `transferkit train` makes of the printed flags, and the run used it.
+  // The saved config is what `transferkit train` makes of the printed flags, less --out (so that
+  // repeating it makes a new run directory), and the run used it.
   const saved = JSON.parse(await readFile(join(cwd, `${a.out}.json`), 'utf8')) as Record<string, unknown>;
   const words = result.command.split(' ').slice(2);
-  t.deepEqual(saved, JSON.parse(JSON.stringify((await parseTrainArgs(words)).options)));
+  const { out, ...printed } = (await parseTrainArgs(words)).options;
+  t.is(out, a.out);
+  t.deepEqual(saved, JSON.parse(JSON.stringify(printed)));
   const config = JSON.parse(await readFile(join(runDir, RUN_FILES.config), 'utf8')) as { options: Record<string, unknown> };
   t.like(config.options, saved);
 });

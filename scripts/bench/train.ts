@@ -21,13 +21,13 @@ function randomSource(n: number, shape: number[], seed: number): ArraySource {
   return new ArraySource(values, shape, Int32Array.from({ length: n }, (_, i) => i % 2));
 }
 
-interface Timing {
+export interface Timing {
   wallSeconds: number;
   cpuSeconds: number;
 }
 
-/** Wall and CPU seconds of one `fit` epoch of `plan`'s last phase on `n` random samples. */
-async function timeEpoch(strategy: 'freeze' | 'finetune' | 'retrain', n: number, inputSize: number, batchSize: number): Promise<Timing> {
+/** Wall and CPU seconds of one `fit` epoch (plus one validation batch) of the strategy's last phase on `n` random samples. */
+export async function timeEpoch(strategy: 'freeze' | 'finetune' | 'retrain', n: number, inputSize: number, batchSize: number): Promise<Timing> {
   const o = resolveTrainOptions({ strategy, inputSize, batchSize, epochs: 2, warmupEpochs: 1 });
   const plan = planStrategy(strategy, o);
   const net = await buildNetwork({ plan, inputSize, classes: 2, random: createRng('bench') });

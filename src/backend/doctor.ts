@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describeError } from '../errors.ts';
+import { readRandomInitMarker } from '../keras/index.ts';
 import { availableEngines } from '../models/engines/index.ts';
 import type { EngineAvailability } from '../models/engines/types.ts';
 import { OFFICIAL_FILES } from '../models/fetch.ts';
@@ -34,6 +35,8 @@ export interface WeightsFileStatus {
   official: 'top' | 'notop' | null;
   /** For official files: whether the size matches (a mismatch means a partial or wrong download). */
   sizeMatches?: boolean;
+  /** The random-init marker when `transferkit init-weights` wrote the file (then size and md5 cannot match). */
+  randomInit?: string;
   /** With `md5`: the file's md5, and for official files whether it matches Keras's. */
   md5?: string;
   md5Matches?: boolean;
@@ -92,6 +95,8 @@ async function weightFiles(dir: string, withMd5: boolean): Promise<WeightsFileSt
     const official = name === OFFICIAL_FILES.top.name ? 'top' : name === OFFICIAL_FILES.notop.name ? 'notop' : null;
     const file: WeightsFileStatus = { name, bytes: info.size, official };
     if (official !== null) file.sizeMatches = info.size === OFFICIAL_FILES[official].size;
+    const randomInit = await readRandomInitMarker(join(dir, name)).catch(() => undefined);
+    if (randomInit !== undefined) file.randomInit = randomInit;
     if (withMd5) {
       file.md5 = await md5File(join(dir, name));
       if (official !== null) file.md5Matches = file.md5 === OFFICIAL_FILES[official].md5;

@@ -8,11 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError, UserError } from '../errors.ts';
-import { activateCandidate, BACKEND_NAMES, CANDIDATES, loadCandidate, type BackendCandidate, type BackendName, type LoadResult } from './candidates.ts';
+import { activateCandidate, BACKEND_NAMES, CANDIDATES, loadCandidate, type BackendCandidate, type BackendName, type LoadResult, type NativeOrigin } from './candidates.ts';
 import { withoutAddedCrashHandlers } from './process-handlers.ts';
 import { WASM_CUSTOM_KERNELS } from './wasm-kernels.ts';
 
-export { BACKEND_NAMES, type BackendName } from './candidates.ts';
+export { BACKEND_NAMES, type BackendName, type NativeOrigin } from './candidates.ts';
 
 /** A backend request: a name, or `auto` for the first that loads. */
 export type BackendPreference = BackendName | 'auto';
@@ -43,6 +43,8 @@ export interface BackendStatus {
   status: 'active' | 'available' | 'unavailable' | 'not-tried';
   /** Why it is unavailable (or not tried). */
   reason?: string;
+  /** Native backends whose addon is present: built from a pip wheel by `setup tensorflow`, or tfjs-node's official download. */
+  origin?: NativeOrigin;
 }
 
 /** Every candidate's status, in fallback order, plus the active backend. */
@@ -150,16 +152,17 @@ export async function backendReport(options: { probeAll?: boolean } = {}): Promi
   for (const candidate of CANDIDATES) {
     const base = { name: candidate.name, packageName: candidate.packageName };
     const pending = loads.get(candidate.name) ?? (probeAll ? load(candidate) : undefined);
+    const loaded = await pending;
+    const origin = loaded?.origin === undefined ? {} : { origin: loaded.origin };
     if (current?.name === candidate.name) {
-      candidates.push({ ...base, version: (await pending)?.version ?? null, status: 'active' });
-    } else if (pending === undefined) {
+      candidates.push({ ...base, version: loaded?.version ?? null, status: 'active', ...origin });
+    } else if (loaded === undefined) {
       candidates.push({ ...base, version: null, status: 'not-tried', reason: notTriedReason() });
     } else {
-      const loaded = await pending;
       const failure = loaded.ok ? activationFailures.get(candidate.name) : loaded.reason;
       candidates.push(failure === undefined
-        ? { ...base, version: loaded.version, status: 'available' }
-        : { ...base, version: loaded.version, status: 'unavailable', reason: failure });
+        ? { ...base, version: loaded.version, status: 'available', ...origin }
+        : { ...base, version: loaded.version, status: 'unavailable', reason: failure, ...origin });
     }
   }
   return { active: current?.name ?? null, requested: current?.requested ?? null, candidates };

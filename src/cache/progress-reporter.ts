@@ -20,6 +20,7 @@ export function formatProgress(p: ExtractProgress): string {
 export class ExtractProgressReporter {
   private bar: cliProgress.SingleBar | undefined;
   private lastLine = 0;
+  private closed = false;
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
@@ -27,6 +28,7 @@ export class ExtractProgressReporter {
   ) {}
 
   update = (p: ExtractProgress): void => {
+    if (this.closed) return;
     const payload = { rate: p.rate.toFixed(1), eta: eta(p), computed: p.computed, reused: p.reused };
     if (this.tty) {
       if (!this.bar) {
@@ -51,4 +53,10 @@ export class ExtractProgressReporter {
     this.bar?.stop();
     this.bar = undefined;
   }
+
+  /** Stop the bar (cursor and line wrap restored) and ignore later updates: on Ctrl-C, before any message. */
+  close = (): void => {
+    this.closed = true;
+    this.stop();
+  };
 }

@@ -6,6 +6,7 @@ import { advise } from '../strategies/advisor.ts';
 import { resolveWeightsPath } from '../training/train.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   weights: z.string().min(1).optional(),
@@ -34,13 +35,14 @@ export function register(program: Command): void {
       const o = parseOrThrow(optionsSchema, raw, 'advise options');
       await initBackendFromCli(self);
       const weights = await resolveWeightsPath({ weights: o.weights, head: 'gap' });
+      await warnIfRandomInit(weights);
       const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
       const advice = await advise(dataset, { weights, inputSize: o.inputSize, cache: o.cache, engine: o.engine, seed: o.seed });
       if (o.json) {
         console.log(JSON.stringify(advice, null, 2));
         return;
       }
-      console.log(`recommended strategy: ${advice.strategy} (${advice.size} dataset, ${advice.similarity} to ImageNet)`);
+      console.log(`recommended strategy: ${advice.strategy} (${advice.size} dataset, ${advice.randomInit === undefined ? `${advice.similarity} to ImageNet` : 'similarity measured on random-init weights'})`);
       for (const r of advice.reasons) console.log(`  ${r}`);
       console.log(`  train with: transferkit train ${dataDir} --strategy ${advice.strategy}`);
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { parseBackendPreference } from '../backend/index.ts';
+import { parseBackendPreference, type NativeOrigin } from '../backend/index.ts';
 import { diagnose, type Diagnosis, type WeightsFileStatus } from '../backend/doctor.ts';
 import { parseOrThrow } from '../util/validate.ts';
 
@@ -16,12 +16,28 @@ function megabytes(bytes: number): string {
 
 function describeWeights(file: WeightsFileStatus): string {
   const notes: string[] = [];
-  if (file.official !== null) {
+  if (file.randomInit !== undefined) {
+    notes.push(`random-init weights from transferkit init-weights (${file.randomInit}), not ImageNet's${file.official !== null ? ' (under the official name)' : ''}`);
+  } else if (file.official !== null) {
     notes.push(`official Keras VGG16 ${file.official === 'top' ? 'with top' : 'without top (notop)'}`);
     if (file.sizeMatches === false) notes.push('SIZE DIFFERS from the official file (partial download? run `transferkit fetch-weights`)');
   }
   if (file.md5 !== undefined) notes.push(file.md5Matches === false ? `md5 ${file.md5} DOES NOT MATCH` : `md5 ${file.md5}${file.md5Matches ? ' ok' : ''}`);
   return `  ${file.name}  ${megabytes(file.bytes)}${notes.length > 0 ? `  ${notes.join(', ')}` : ''}`;
+}
+
+/** Where a native backend's addon came from, and for a pip-built GPU one which CUDA libraries it has. */
+function describeOrigin(origin: NativeOrigin | undefined, indent: string): string[] {
+  if (origin === undefined) return [];
+  if (origin.kind === 'official') return [`${indent}from tfjs-node's official libtensorflow download`];
+  const { record, cuda } = origin;
+  const lines = [`${indent}built from pip ${record.pipPackage} ${record.tensorflowVersion} at ${record.libraryDir}`];
+  if (cuda !== undefined) {
+    lines.push(...Object.entries(cuda.found).map(([lib, path]) => `${indent}  found ${lib} ${path}`));
+    if (cuda.missing.length > 0) lines.push(`${indent}  MISSING ${cuda.missing.join(', ')} (re-run \`transferkit setup tensorflow --gpu\`)`);
+    lines.push(`${indent}  ${cuda.driver ? 'NVIDIA driver libcuda.so.1 found' : 'no NVIDIA driver (libcuda.so.1): TensorFlow runs on the CPU'}`);
+  }
+  return lines;
 }
 
 /** The plain-text report: one section per concern, every unavailable thing with its reason. */
@@ -35,8 +51,8 @@ export function formatDiagnosis(d: Diagnosis): string {
     ...(backend.error === undefined ? [] : [`  error: ${backend.error}`]),
     ...backend.candidates.map((c) => {
       const what = c.packageName === null ? `built into @tensorflow/tfjs ${c.version}` : `${c.packageName}${c.version ? ` ${c.version}` : ''}`;
-      return `  ${c.name.padEnd(width)}  ${c.status.padEnd(11)}  ${c.reason ?? what}`;
-    }),
+      return [`  ${c.name.padEnd(width)}  ${c.status.padEnd(11)}  ${c.reason ?? what}`, ...describeOrigin(c.origin, ' '.repeat(width + 17))];
+    }).flat(),
     'Engines (frozen VGG16 prefix)',
     ...d.engines.map((e) => `  ${e.engine.padEnd(width)}  ${(e.available ? 'available' : 'unavailable').padEnd(11)}  ${e.detail}`),
     'Packages',

@@ -4,6 +4,7 @@ import { initBackendFromCli } from '../backend/index.ts';
 import { EVALUATION_FILES, evaluateRun, type EvaluationReport } from '../training/evaluate.ts';
 import { formatClassificationReport, formatConfusion } from '../training/metrics.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   json: z.boolean().default(false),
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .action(async (runDir: string, dataDir: string | undefined, raw: unknown, cmd: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'evaluate options');
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(runDir);
       const report = await evaluateRun(runDir, dataDir, { worst: o.worst, batchSize: o.batchSize, engine: o.engine });
       console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
     });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { initBackendFromCli } from '../backend/index.ts';
 import { EXPORT_FORMATS, exportRun } from '../export/export-run.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   format: z.enum(EXPORT_FORMATS),
@@ -20,6 +21,7 @@ export function register(program: Command): void {
     .action(async (runDir: string, raw: unknown, cmd: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'export options');
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(runDir);
       const result = await exportRun(runDir, o.format, { out: o.out });
       console.log(`exported ${result.format} to ${result.dir}`);
       for (const f of result.files) console.log(`  ${f}`);

@@ -12,6 +12,7 @@ import { splitNames } from '../data/dataset.ts';
 import { scanDataset } from '../data/scan.ts';
 import { addScanFlags, parseScanFlags } from '../data/scan-flags.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   weights: z.string().min(1),
@@ -68,13 +69,14 @@ export function register(program: Command): void {
     const dataset = await scanDataset(dataDir, { ...scan, seed });
     const items: ExtractItem[] = splitNames(dataset).flatMap((split) => dataset.splits[split]!.map((item) => ({ ...item, augment: split === 'train' })));
 
+    await warnIfRandomInit(o.weights);
     const controller = new AbortController();
     const reporter = new ExtractProgressReporter();
     const onSigint = (): void => {
       if (controller.signal.aborted) process.exit(130); // second Ctrl-C: committed batches are safe anyway
       controller.abort();
-      reporter.stop();
-      process.stderr.write('\nextract: stopping after the in-flight batch (Ctrl-C again to quit now)\n');
+      reporter.close();
+      process.stderr.write('extract: stopping after the in-flight batch (Ctrl-C again to quit now)\n');
     };
     process.on('SIGINT', onSigint);
     let summary: ExtractSummary;

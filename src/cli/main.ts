@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { UsageError, describeError } from '../errors.ts';
+import { InterruptedError, UsageError, describeError } from '../errors.ts';
 import { TRANSFERKIT_VERSION } from '../version.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<{ register: Register }>> = {
   'fetch-weights': () => import('./fetch-weights.ts'),
   'init-weights': () => import('./init-weights.ts'),
   doctor: () => import('./doctor.ts'),
+  setup: () => import('./setup.ts'),
 };
 
 /** The command named on the command line: the first word that is neither an option nor its value. */
@@ -65,6 +66,7 @@ try {
     // One line, no stack: users need the fix, not our internals (--debug shows the stack).
     console.error(`transferkit: ${describeError(err)}`);
     if (process.argv.includes('--debug') || process.env.TRANSFERKIT_DEBUG) console.error(err);
-    process.exitCode = err instanceof UsageError ? USAGE_EXIT : 1;
+    // 130 after Ctrl-C, as shells report a process ended by SIGINT.
+    process.exitCode = err instanceof UsageError ? USAGE_EXIT : err instanceof InterruptedError ? 130 : 1;
   }
 }

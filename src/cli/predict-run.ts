@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { initBackendFromCli } from '../backend/index.ts';
 import { predictRun, type PredictRunResult } from '../training/predict-run.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z
   .object({
@@ -40,6 +41,7 @@ function formatPredictionsText(result: PredictRunResult): string {
 export async function predictRunCommand(runDir: string, inputs: readonly string[], raw: unknown, cmd: Command): Promise<void> {
   const o = parseOrThrow(optionsSchema, raw, 'predict options');
   await initBackendFromCli(cmd);
+  await warnIfRandomInit(runDir);
   const result = await predictRun(runDir, inputs, { top: o.top, engine: o.engine });
   if (o.json) console.log(JSON.stringify(result, null, 2));
   else if (o.csv) console.log(formatPredictionsCsv(result));

@@ -5,6 +5,7 @@ import { initBackendFromCli } from '../backend/index.ts';
 import { predictImagenet, type ImagePrediction } from '../models/predict.ts';
 import { isRunDir } from '../training/predict-run.ts';
 import { predictRunCommand } from './predict-run.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   weights: z.string().min(1),
@@ -38,6 +39,7 @@ export function register(program: Command): void {
       if (await isRunDir(images[0]!)) return predictRunCommand(images[0]!, images.slice(1), raw, cmd);
       const { weights, labels, top, json } = parseOrThrow(optionsSchema, raw, 'predict options');
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(weights);
       const results = await predictImagenet(images, { weights, labels, top });
       console.log(json ? JSON.stringify(results, null, 2) : formatPredictions(results));
     });

@@ -4,6 +4,7 @@ import { parseBackendPreference } from '../backend/index.ts';
 import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { UserError } from '../errors.ts';
 import { train } from '../training/train.ts';
+import { printWarning } from './warnings.ts';
 import { trainOptionsSchema, type TrainOptions } from '../training/options.ts';
 import type { z } from 'zod';
 
@@ -110,21 +111,23 @@ export function register(program: Command): void {
     const globals = self.optsWithGlobals() as { backend?: string };
     const controller = new AbortController();
     const onSigint = (): void => {
-      process.stderr.write('\nstopping after the current batch (the best checkpoint is kept)...\n');
+      // Aborting first stops the progress bars (cursor and line wrap restored) before this line prints.
       controller.abort();
+      process.stderr.write('stopping after the current batch (the best checkpoint is kept)...\n');
     };
     process.once('SIGINT', onSigint);
     try {
       const result = await train(dataDir, options, {
         backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'),
         signal: controller.signal,
+        onWarning: printWarning,
       });
       const best = result.history.find((h) => h.epoch === result.bestEpoch);
       if (self.opts<{ json?: boolean }>().json) console.log(JSON.stringify({ ...result, best }, null, 2));
       else {
         console.log(`strategy ${result.plan.strategy}; best epoch ${result.bestEpoch + 1} (val_loss ${best?.val_loss.toFixed(4) ?? '-'}, val_acc ${best?.val_acc.toFixed(4) ?? '-'})`);
         console.log(`features: ${result.extraction.precision.precision}, ${result.extraction.computed} images through the prefix in ${result.extraction.seconds.toFixed(1)} s`);
-        console.log(`run directory: ${result.runDir}`);
+        console.log(`run directory: ${result.runDir}${result.interrupted ? ' (interrupted: marked so in config.json and report.html)' : ''}`);
       }
       if (result.interrupted) process.exitCode = 130;
     } finally {

@@ -6,6 +6,7 @@ import { formatRunSummary } from '../interpret/run-summary.ts';
 import { visualizeActivations, visualizeGradCam, visualizeKernels, visualizeMaximize } from '../interpret/visualize.ts';
 import { loadRun } from '../training/run-dir.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { warnIfRandomInit } from './warnings.ts';
 
 /** "0-15", "3", "0,4,8-11" -> the listed indices in order (at most 4096). */
 export function parseIndexList(text: string): number[] {
@@ -60,6 +61,7 @@ export function register(program: Command): void {
     .action(async (raw: unknown, cmd: Command) => {
       const o = parseOrThrow(kernelsSchema, raw, 'visualize kernels options');
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(o.weights);
       await visualizeKernels(o);
       console.log(`wrote ${o.out}`);
     });
@@ -78,6 +80,7 @@ export function register(program: Command): void {
     .action(async (image: string, raw: unknown, cmd: Command) => {
       const o = parseOrThrow(activationsSchema, raw, 'visualize activations options');
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(o.weights);
       await visualizeActivations({ ...o, image });
       console.log(`wrote ${o.out}`);
     });
@@ -95,6 +98,7 @@ export function register(program: Command): void {
     .action(async (raw: unknown, cmd: Command) => {
       const o = parseOrThrow(maximizeSchema, raw, 'visualize maximize options');
       const backend = await initBackendFromCli(cmd);
+      await warnIfRandomInit(o.weights);
       const every = Math.max(1, Math.round(o.steps / 10));
       const started = Date.now();
       const result = await visualizeMaximize({
@@ -126,6 +130,7 @@ export function register(program: Command): void {
         throw new UserError('gradcam takes RUN_DIR IMAGE, or --weights FILE|RUN_DIR IMAGE.');
       }
       await initBackendFromCli(cmd);
+      await warnIfRandomInit(weights);
       const result = await visualizeGradCam({ weights, image, out: o.out, classIndex: o.class, layer: o.layer, labels: o.labels });
       console.log(`${result.label}\nwrote ${o.out}`);
     });

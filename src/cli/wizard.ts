@@ -6,8 +6,8 @@ import { runWizard } from '../wizard/run-wizard.ts';
 
 /**
  * `transferkit wizard`: the interactive way to `train`. Ctrl-C at a question quits with nothing
- * written (exit 130); Ctrl-C during training stops after the current batch and keeps the best
- * checkpoint: that is a finished (shorter) run, not a partial one.
+ * written (exit 130); Ctrl-C while the advisor measures, features are extracted or training runs
+ * stops within one batch and ends the wizard (exit 130), keeping the best checkpoint if there is one.
  */
 export function register(program: Command): void {
   program
@@ -20,13 +20,15 @@ export function register(program: Command): void {
       const globals = self.optsWithGlobals() as { backend?: string };
       const controller = new AbortController();
       const onSigint = (): void => {
-        process.stderr.write('\nstopping after the current batch (the best checkpoint is kept)...\n');
+        // Aborting first stops the progress bars (cursor and line wrap restored) before this line prints.
         controller.abort();
+        process.stderr.write('stopping after the current batch...\n');
       };
       try {
         // Prompts read Ctrl-C as a key (raw mode); this handler only sees it while training runs.
         process.on('SIGINT', onSigint);
-        await runWizard({ backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'), signal: controller.signal });
+        const result = await runWizard({ backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'), signal: controller.signal });
+        if (result.status === 'done' && result.train.interrupted) process.exitCode = 130;
       } catch (err) {
         if (!isPromptExit(err)) throw err;
         process.stderr.write('\nwizard cancelled; nothing was written to a run directory.\n');

@@ -2,6 +2,9 @@ import type { Dataset, Group } from './h5.ts';
 
 type HasAttrs = Group | Dataset;
 
+/** Root attribute `transferkit init-weights` writes: its value says how the weights were drawn. */
+export const RANDOM_INIT_ATTR = 'transferkit_random_init';
+
 /**
  * Keras splits an attribute bigger than HDF5's 64 KiB object-header limit into `name0`, `name1`, …
  * (`save_attributes_to_hdf5_group`); we stay below the same limit when writing.

@@ -78,6 +78,7 @@ export async function readKerasArchive(path: string): Promise<KerasFile> {
     };
     if (typeof metadata?.keras_version === 'string') out.kerasVersion = metadata.keras_version;
     if (modelConfig !== undefined) out.modelConfig = modelConfig;
+    if (inner.randomInit !== undefined) out.randomInit = inner.randomInit;
     return out;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import { readString } from './h5-attrs.ts';
+import { RANDOM_INIT_ATTR, readString } from './h5-attrs.ts';
 import { hdf5Reason, isGroup, loadH5, muteStderr, type File, type Group } from './h5.ts';
 import { readKeras3Layers } from './read-keras3.ts';
 import { readLegacyLayers } from './read-legacy.ts';
@@ -73,7 +73,11 @@ export async function readHdf5(localPath: string, file: string): Promise<Omit<Ke
     throw new UserError(`${file}: cannot open as HDF5 (${reason})`);
   }
   try {
-    return muteStderr(() => readLayout(h5, file));
+    return muteStderr(() => {
+      const layout = readLayout(h5, file);
+      const randomInit = readString(h5, RANDOM_INIT_ATTR);
+      return randomInit === undefined ? layout : { ...layout, randomInit };
+    });
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`${file}: cannot read (${hdf5Reason(err)}); the file may be damaged`);
@@ -84,5 +88,21 @@ export async function readHdf5(localPath: string, file: string): Promise<Omit<Ke
         h5.close();
       } catch {}
     });
+  }
+}
+
+/** One string attribute of the root group (undefined when absent), reading nothing else. */
+export async function readHdf5RootString(path: string, name: string): Promise<string | undefined> {
+  const h5wasm = await loadH5();
+  let h5: File;
+  try {
+    h5 = muteStderr(() => new h5wasm.File(path, 'r'));
+  } catch (err) {
+    throw new UserError(`${path}: cannot open as HDF5 (${hdf5Reason(err)})`);
+  }
+  try {
+    return muteStderr(() => readString(h5, name));
+  } finally {
+    muteStderr(() => h5.close());
   }
 }

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.ts';
 import { readKerasArchive } from './read-archive.ts';
-import { readHdf5 } from './read-hdf5.ts';
+import { readHdf5, readHdf5RootString } from './read-hdf5.ts';
+import { RANDOM_INIT_ATTR } from './h5-attrs.ts';
 import { sniffFile } from './sniff.ts';
 import type { KerasFile } from './types.ts';
 
@@ -34,4 +35,13 @@ export async function readKerasFile(path: string): Promise<KerasFile> {
     case 'hdf5':
       return { path, ...(await readHdf5(path, path)) };
   }
+}
+
+/**
+ * The random-init marker of a weights file (`KerasFile.randomInit`), without reading its weights
+ * when it is HDF5; undefined for files not written by `transferkit init-weights`.
+ */
+export async function readRandomInitMarker(path: string): Promise<string | undefined> {
+  if ((await kindOf(path)) === 'hdf5') return readHdf5RootString(path, RANDOM_INIT_ATTR);
+  return (await readKerasFile(path)).randomInit;
 }

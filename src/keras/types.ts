@@ -38,4 +38,9 @@ export interface KerasFile {
   modelConfig?: unknown;
   /** Parsed `training_config`, when present; informational only. */
   trainingConfig?: unknown;
+  /**
+   * The random-init marker (`transferkit_random_init` root attribute, e.g. "glorot_uniform seed 0"):
+   * `transferkit init-weights` wrote these weights, so they hold no ImageNet knowledge.
+   */
+  randomInit?: string;
 }

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import { writeString, writeStringList } from './h5-attrs.ts';
+import { RANDOM_INIT_ATTR, writeString, writeStringList } from './h5-attrs.ts';
 import { ensureGroup, type Group } from './h5.ts';
 import type { LayerWeights } from './types.ts';
 import { writeHdf5Atomic } from './write-hdf5.ts';
@@ -66,9 +66,13 @@ export function writeWeightGroups(root: Group, layers: LayerWeights[], opts: Req
  * them: root attrs `layer_names`, `backend`, `keras_version` (fixed-length byte strings), one group
  * per layer (weightless layers too) with attr `weight_names`, float32 datasets at
  * `<layer>/<weight name>` (e.g. `block1_conv1/block1_conv1/kernel:0`). Atomic: temp file + rename.
+ * `randomInit` writes the random-init marker (see `KerasFile.randomInit`); Keras ignores it.
  */
-export async function writeLegacyWeights(path: string, layers: LayerWeights[], opts: WriteLegacyOptions = {}): Promise<void> {
+export async function writeLegacyWeights(path: string, layers: LayerWeights[], opts: WriteLegacyOptions & { randomInit?: string } = {}): Promise<void> {
   const { kerasVersion, backend } = { ...LEGACY_DEFAULTS, ...opts };
   checkLayers(path, layers);
-  await writeHdf5Atomic(path, (h5) => writeWeightGroups(h5, layers, { kerasVersion, backend }));
+  await writeHdf5Atomic(path, (h5) => {
+    writeWeightGroups(h5, layers, { kerasVersion, backend });
+    if (opts.randomInit !== undefined) writeString(h5, RANDOM_INIT_ATTR, opts.randomInit);
+  });
 }

@@ -70,7 +70,11 @@ export function vgg16InitialWeights(options: InitWeightsOptions = {}): LayerWeig
   return [{ name: 'input_1', weights: [] }, ...layers];
 }
 
-/** Write a freshly initialised VGG16 weights file (Keras 2 legacy `save_weights` layout, atomic). */
+/**
+ * Write a freshly initialised VGG16 weights file (Keras 2 legacy `save_weights` layout, atomic),
+ * marked as random-init so every command that uses it can say its accuracy means nothing for ImageNet.
+ */
 export async function initWeights(out: string, options: InitWeightsOptions = {}): Promise<void> {
-  await writeLegacyWeights(out, vgg16InitialWeights(options));
+  const seed = options.seed ?? DEFAULTS.seed;
+  await writeLegacyWeights(out, vgg16InitialWeights(options), { randomInit: `glorot_uniform seed ${seed}` });
 }

@@ -26,6 +26,7 @@ img.wide { border: 1px solid var(--line); border-radius: 6px; margin: 8px 0; }
 img.confusion { max-width: 420px; }
 .side { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 .note { color: var(--muted); font-style: italic; }
+.banner { background: var(--hi); border: 1px solid #e0b84c; border-radius: 8px; padding: 8px 14px; margin: 0 0 12px; font-weight: 600; }
 .thumbs { display: flex; flex-wrap: wrap; gap: 14px; }
 figure { margin: 0; width: 168px; background: var(--soft); border: 1px solid var(--line); border-radius: 8px; padding: 4px; }
 figure img { width: 160px; height: 160px; object-fit: cover; border-radius: 5px; }

@@ -11,6 +11,7 @@ import type { EpochLogs } from '../training/callbacks.ts';
 import { EVALUATION_FILES as EVALUATION, type EvaluationReport } from '../training/evaluate.ts';
 import { RUN_FILES } from '../training/run-dir.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { RANDOM_INIT_MESSAGE } from '../warnings.ts';
 import { dataUri, escapeHtml, htmlTable } from './html.ts';
 import { REPORT_CSS } from './html-report-style.ts';
 
@@ -35,12 +36,13 @@ interface RunConfig {
   seed: number;
   backend: string;
   created: string;
-  weights: { path: string; sha256: string } | null;
+  weights: { path: string; sha256: string; randomInit?: string } | null;
   options: Record<string, unknown> & { inputSize: number; resize: ResizeMode; epochs: number; batchSize: number; augment?: AugmentInput };
   versions?: Record<string, string>;
   advice?: { reasons: string[] };
   /** Frozen-feature precision (runs before int8 support have none: fp32). */
   precision?: { precision: 'fp32' | 'int8'; calibration?: string; message: string };
+  interrupted?: { phase: string; epochsCompleted: number; at: string };
 }
 
 interface Manifest {
@@ -105,6 +107,14 @@ function headline(run: RunContents): string {
   ];
   if (run.evaluation) cards.push([`accuracy (${run.evaluation.data.split})`, pct(run.evaluation.accuracy)]);
   return `<div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="k">${escapeHtml(k)}</div><div class="v">${escapeHtml(v)}</div></div>`).join('')}</div>`;
+}
+
+/** Warnings above everything else: what makes the numbers below mean less than they seem. */
+function banners(c: RunConfig): string {
+  const lines: string[] = [];
+  if (c.weights?.randomInit !== undefined) lines.push(`${RANDOM_INIT_MESSAGE}: ${c.weights.path} was written by transferkit init-weights (${c.weights.randomInit}).`);
+  if (c.interrupted) lines.push(`Interrupted (Ctrl-C) during the ${c.interrupted.phase} phase after ${c.interrupted.epochsCompleted} finished epoch(s), at ${c.interrupted.at}; the model is the best checkpoint up to then.`);
+  return lines.map((l) => `<p class="banner">${escapeHtml(l)}</p>`).join('');
 }
 
 function configSection(c: RunConfig): string {
@@ -222,7 +232,7 @@ export async function renderReport(runDir: string, options: ReportOptions = {}):
   const run = await readRun(runDir);
   const title = `transferkit run ${basename(runDir)}`;
   const body = [
-    `<header><h1>${escapeHtml(title)}</h1><p class="sub">${escapeHtml(runDir)}</p>${headline(run)}</header>`,
+    `<header><h1>${escapeHtml(title)}</h1><p class="sub">${escapeHtml(runDir)}</p>${banners(run.config)}${headline(run)}</header>`,
     section('config', 'Configuration', configSection(run.config)),
     section('dataset', 'Dataset', datasetSection(run.manifest)),
     section('augmentation', 'Augmentation', await augmentationSection(run, o)),

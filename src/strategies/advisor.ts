@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import { createRng } from '../data/random.ts';
+import { InterruptedError } from '../errors.ts';
+import { readRandomInitMarker } from '../keras/index.ts';
 import { ArraySource } from '../training/batch-source.ts';
 import { cachedFeatures, decidePrecision, extractOrStop, splitItems, type FeatureOptions } from '../training/features.ts';
 import { fit, evaluate } from '../training/fit.ts';
@@ -41,6 +43,8 @@ export interface Advice {
   /** Linear-probe validation accuracy at each cut. */
   probe: { deep: number; early: number };
   thresholds: typeof ADVISOR_THRESHOLDS;
+  /** The weights' random-init marker: the probes then measured random features, not ImageNet's. */
+  randomInit?: string;
   /** One sentence per piece of evidence, for printing. */
   reasons: string[];
 }
@@ -99,10 +103,12 @@ async function probeAccuracy(dataset: Dataset, split: { train: DatasetItem[]; va
   const dense = tf.layers.dense({ name: 'predictions', units: classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed }) });
   const probe = tf.model({ inputs: input, outputs: dense.apply(input) as tf.SymbolicTensor });
   try {
-    await fit({
+    const result = await fit({
       trainer: probe, train, val, numClasses: classes, epochs: ADVISOR_THRESHOLDS.probeEpochs, batchSize: 32,
       optimizer: { name: 'adam', lr: 1e-2, momentum: 0 }, trainable: new Set(['predictions']), random,
+      shouldStop: () => o.signal?.aborted ?? false,
     });
+    if (result.interrupted) throw new InterruptedError(`interrupted while the advisor trained its linear probe on ${cut}; the features extracted so far are cached.`);
     return (await evaluate([dense], val, 64, classes)).acc;
   } finally {
     probe.dispose();
@@ -114,7 +120,8 @@ async function probeAccuracy(dataset: Dataset, split: { train: DatasetItem[]; va
  * linear probes on cached features at block5_pool (deep) and block3_pool (early). When deep features
  * separate the classes well and not much worse than early ones, the data is like ImageNet ("similar").
  * One forward pass per probe image writes both probe cuts, plus `extraCuts` (a cut the caller reads
- * next, e.g. fine-tuning's), so no image runs through the prefix twice.
+ * next, e.g. fine-tuning's), so no image runs through the prefix twice. `o.signal` stops extraction
+ * and the probes within one batch (an InterruptedError).
  */
 export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: number }): Promise<Advice> {
   const t = ADVISOR_THRESHOLDS;
@@ -129,7 +136,9 @@ export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: numb
   const deep = await probeAccuracy(dataset, split, PROBE_CUTS.deep, fo, seed);
   const early = await probeAccuracy(dataset, split, PROBE_CUTS.early, fo, seed);
   const similarity = deep >= t.deepAccuracy && deep >= early - t.maxDeepDeficit ? 'similar' : 'different';
+  const randomInit = await readRandomInitMarker(o.weights);
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  const features = randomInit === undefined ? 'features' : 'features of random-init weights';
   return {
     strategy: STRATEGY_MATRIX[size][similarity],
     size,
@@ -137,10 +146,13 @@ export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: numb
     imagesPerClass,
     probe: { deep, early },
     thresholds: t,
+    ...(randomInit === undefined ? {} : { randomInit }),
     reasons: [
       `size: median ${imagesPerClass} training images per class (${counts.join(' / ')}) -> ${size} (small below ${t.smallPerClass})`,
-      `linear probe on ${PROBE_CUTS.deep} features: ${pct(deep)} validation accuracy; on ${PROBE_CUTS.early}: ${pct(early)}`,
-      `similarity: ${similarity} (similar when deep >= ${pct(t.deepAccuracy)} and at most ${pct(t.maxDeepDeficit)} below early)`,
+      `linear probe on ${PROBE_CUTS.deep} ${features}: ${pct(deep)} validation accuracy; on ${PROBE_CUTS.early}: ${pct(early)}`,
+      randomInit === undefined
+        ? `similarity: ${similarity} (similar when deep >= ${pct(t.deepAccuracy)} and at most ${pct(t.maxDeepDeficit)} below early)`
+        : `similarity: ${similarity} by the thresholds, but measured on random-init weights it says nothing about how close the images are to ImageNet's`,
     ],
   };
 }

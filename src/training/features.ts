@@ -4,7 +4,7 @@ import { featureCacheDir } from '../util/user-dirs.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
 import type { ResolvedPrecision } from '../cache/precision.ts';
 import type { DatasetItem } from '../data/dataset.ts';
-import { UserError } from '../errors.ts';
+import { InterruptedError } from '../errors.ts';
 import { ArraySource } from './batch-source.ts';
 
 /** Which cached prefix to read, and how extraction runs. */
@@ -36,7 +36,7 @@ export async function extractOrStop(items: readonly ExtractItem[], o: FeatureOpt
   const summary = await extractFeatures(items, o);
   o.onExtracted?.(summary);
   if (summary.interrupted) {
-    throw new UserError(`interrupted during feature extraction after ${summary.computed} images; they are cached, so re-running resumes where it stopped.`);
+    throw new InterruptedError(`interrupted during feature extraction after ${summary.computed} new images; they are cached, so re-running resumes where it stopped.`);
   }
   return summary;
 }

@@ -173,6 +173,9 @@ export async function fit(args: FitArgs): Promise<FitResult> {
         correct += batchHits;
         b += 1;
         for (const cb of callbacks) await cb.onBatchEnd?.(b - 1, { loss: lossSum / Math.min(b * args.batchSize, n), acc: correct / Math.min(b * args.batchSize, n) }, ctx);
+        // On the wasm and cpu backends a step settles in microtasks only: without one turn of the
+        // event loop per batch, a SIGINT handler (and so shouldStop) would wait for the epoch's end.
+        await new Promise(setImmediate);
         if (args.shouldStop?.()) {
           result.interrupted = true;
           break;

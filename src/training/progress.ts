@@ -14,6 +14,7 @@ export function formatEpoch(logs: EpochLogs, totalEpochs: number): string {
  */
 export class ProgressReporter implements Callback {
   private bar: cliProgress.SingleBar | undefined;
+  private closed = false;
 
   constructor(
     private readonly totalEpochs: number,
@@ -22,7 +23,7 @@ export class ProgressReporter implements Callback {
   ) {}
 
   onEpochBegin(epoch: number, info: { batches: number; phase: string }): void {
-    if (!this.tty) return;
+    if (!this.tty || this.closed) return;
     this.bar = new cliProgress.SingleBar(
       { format: `epoch ${epoch + 1}/${this.totalEpochs} [${info.phase}] {bar} {value}/{total} loss {loss} acc {acc}`, stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
@@ -44,4 +45,10 @@ export class ProgressReporter implements Callback {
     this.bar?.stop();
     this.bar = undefined;
   }
+
+  /** Stop the bar (cursor and line wrap restored) and draw no new one: on Ctrl-C, before any message. */
+  close = (): void => {
+    this.closed = true;
+    this.onTrainEnd();
+  };
 }

@@ -1,9 +1,10 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { createRng } from '../data/random.ts';
 import { UserError } from '../errors.ts';
-import { loadWeights } from '../keras/index.ts';
+import { weightsFileHash } from '../cache/fingerprint.ts';
+import { loadWeights, readKerasFile, type KerasFile } from '../keras/index.ts';
 import type { Int8Ranges } from '../models/engines/prefix-graph.ts';
 import type { Preprocessing } from '../models/preprocess.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
@@ -21,7 +22,10 @@ export const RUN_FILES = {
   curves: 'curves.png',
   /** The trainer's weights (suffix + head) at the best val_loss epoch, legacy Keras layout. */
   checkpoint: 'best.weights.h5',
-  /** The stitched model's weights (prefix + suffix + head), legacy Keras layout. */
+  /**
+   * The final model's weights, legacy Keras layout: the trained layers (suffix + head) when
+   * `model.json` references the frozen prefix's weights file (`frozen`), else every layer.
+   */
   modelWeights: 'model.weights.h5',
   /** How to rebuild the stitched model (`ModelDescription`). */
   model: 'model.json',
@@ -39,6 +43,11 @@ export interface ModelDescription {
   classes: string[];
   /** The exact preprocessing training used; prediction must apply the same. */
   preprocessing: Preprocessing;
+  /**
+   * The weights file the frozen prefix (every layer before the cut) loads from, and its sha256: the
+   * run does not store a second copy of it. Absent for runs where every layer trained or from before.
+   */
+  frozen?: { path: string; sha256: string };
 }
 
 /** Everything evaluate / predict / export need from a finished run. */
@@ -59,6 +68,15 @@ export function writeJson(path: string, value: unknown): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
+/**
+ * Remove a run that holds nothing worth keeping (no trained weights): the files `train` writes,
+ * then the folder when that leaves it empty (anything else in it stays).
+ */
+export async function discardRun(runDir: string): Promise<void> {
+  await Promise.all(Object.values(RUN_FILES).map((f) => rm(join(runDir, f), { force: true })));
+  await rmdir(runDir).catch(() => undefined);
+}
+
 const HISTORY_COLUMNS = ['epoch', 'phase', 'loss', 'acc', 'val_loss', 'val_acc', 'lr'] as const;
 
 /** history.json and history.csv (Keras CSVLogger columns), both atomic. */
@@ -77,9 +95,22 @@ async function readJson<T>(path: string, what: string): Promise<T> {
   }
 }
 
+/** The frozen prefix's weights file a run references, checked against the sha256 training saw. */
+async function frozenWeights(ref: { path: string; sha256: string }, modelJson: string): Promise<KerasFile> {
+  const sha256 = await weightsFileHash(ref.path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    throw new UserError(`${modelJson} takes its frozen VGG16 layers from ${ref.path}, which is missing; put that weights file back there (sha256 ${ref.sha256}).`);
+  });
+  if (sha256 !== ref.sha256) {
+    throw new UserError(`${ref.path} has sha256 ${sha256}, but ${modelJson} was trained on the file with sha256 ${ref.sha256}; put the original weights file back at that path.`);
+  }
+  return readKerasFile(ref.path);
+}
+
 /**
- * Load a run directory: rebuild the stitched model from `model.json` and load `model.weights.h5`
- * (by position: it was written from this very architecture).
+ * Load a run directory: rebuild the stitched model from `model.json`, its frozen prefix from the
+ * referenced weights file (sha256-checked), and load `model.weights.h5` by position (it was written
+ * from this very architecture).
  */
 export async function loadRun(runDir: string): Promise<LoadedRun> {
   const description = await readJson<ModelDescription>(join(runDir, RUN_FILES.model), 'model description');
@@ -93,16 +124,19 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
       `${weightsPath} not found: the run did not finish. Its best checkpoint (${RUN_FILES.checkpoint}) holds the trained layers; re-run \`transferkit train\` to produce the model.`,
     );
   });
-  // The seed only fills weights that the file then overwrites.
-  const { model, trainer } = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: description.classes.length, random: createRng('load') });
-  // The trainer shares the head's layers (each holds a reference): drop it so model.dispose() frees every weight.
-  if (trainer !== model) trainer.dispose();
+  const frozen = description.frozen ? await frozenWeights(description.frozen, join(runDir, RUN_FILES.model)) : undefined;
+  // The seed only fills weights that the files then overwrite.
+  const { model, trainer } = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: description.classes.length, weights: frozen, random: createRng('load') });
   try {
-    await loadWeights(model, weightsPath);
+    // With a frozen reference the run's file holds the trainer's layers, else the whole model's.
+    await loadWeights(frozen ? trainer : model, weightsPath);
   } catch (err) {
+    if (trainer !== model) trainer.dispose();
     model.dispose();
     throw err;
   }
+  // The trainer shares the head's layers (each holds a reference): drop it so model.dispose() frees every weight.
+  if (trainer !== model) trainer.dispose();
   const int8 = (config.precision as { precision?: string } | undefined)?.precision === 'int8'
     ? (await readJson<{ ranges: Int8Ranges }>(join(runDir, RUN_FILES.calibration), 'int8 calibration')).ranges
     : undefined;

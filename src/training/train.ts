@@ -9,8 +9,8 @@ import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { createRng } from '../data/random.ts';
 import { scanDataset } from '../data/scan.ts';
-import { UserError, readableError } from '../errors.ts';
-import { modelWeights, readKerasFile, writeLegacyWeights } from '../keras/index.ts';
+import { InterruptedError, UserError, readableError } from '../errors.ts';
+import { modelWeights, readKerasFile, readRandomInitMarker, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
 import { OFFICIAL_FILES, fetchWeights, officialFilePath } from '../models/fetch.ts';
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
@@ -24,6 +24,7 @@ import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';
 import { modelsDir } from '../util/user-dirs.ts';
 import { TRANSFERKIT_VERSION } from '../version.ts';
+import { randomInitWarning, type TransferkitWarning } from '../warnings.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
@@ -33,16 +34,22 @@ import { ImageSource } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
-import { RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
+import { discardRun, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
 
 /** Runtime hooks of `train` (not part of the reproducible config). */
 export interface TrainHooks {
   /** tfjs backend. Default: initBackend's choice. */
   backend?: BackendPreference;
-  /** Aborting stops after the current batch (or extraction batch) and keeps the best checkpoint. */
+  /**
+   * Aborting stops the advisor, extraction or training after the current batch. With a best
+   * checkpoint the run is kept and marked interrupted; before one, the run directory is removed and
+   * an InterruptedError thrown (cached features stay). Progress bars stop at the abort itself.
+   */
   signal?: AbortSignal;
   /** Where progress lines go. Default: stderr. */
   log?: (line: string) => void;
+  /** Warnings (random-init weights), once each. Default: `warning: MESSAGE` through `log`. */
+  onWarning?: (warning: TransferkitWarning) => void;
 }
 
 export interface TrainResult {
@@ -152,25 +159,48 @@ function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Data
  */
 export async function train(dataDir: string, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
   try {
-    return await runTraining(dataDir, options, hooks);
+    return await trainWithProgress(dataDir, options, hooks);
   } catch (err) {
     throw readableError(err);
   }
 }
 
-async function runTraining(dataDir: string, options: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
+async function trainWithProgress(dataDir: string, options: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
   const o = resolveTrainOptions(options);
+  if (hooks.signal?.aborted) throw new InterruptedError('train: the abort signal had already fired; pass a fresh AbortSignal for each run.');
   const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const tty = !o.quiet && Boolean(process.stderr.isTTY);
+  const bars: Bars = { extract: new ExtractProgressReporter(process.stderr, tty), epochs: new ProgressReporter(o.epochs, log, tty) };
+  const closeBars = (): void => {
+    bars.extract.close();
+    bars.epochs.close();
+  };
+  hooks.signal?.addEventListener('abort', closeBars, { once: true });
+  try {
+    return await runTraining(dataDir, o, hooks, log, bars);
+  } finally {
+    hooks.signal?.removeEventListener('abort', closeBars);
+    closeBars();
+  }
+}
+
+interface Bars {
+  extract: ExtractProgressReporter;
+  epochs: ProgressReporter;
+}
+
+async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: TrainHooks, log: (line: string) => void, bars: Bars): Promise<TrainResult> {
   const backend = await initBackend(hooks.backend);
   const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
   if (dataset.splits.validation.length === 0) throw new UserError(`${dataDir}: no validation images; add a validation/ folder or use --val-split.`);
   const needsWeights = !(o.strategy === 'retrain' && o.init === 'scratch');
   const weightsPath = needsWeights ? await resolveWeightsPath(o, log) : undefined;
-  const extractProgress = new ExtractProgressReporter(process.stderr, !o.quiet && Boolean(process.stderr.isTTY));
+  const randomInit = weightsPath ? await readRandomInitMarker(weightsPath) : undefined;
+  if (weightsPath && randomInit !== undefined) (hooks.onWarning ?? ((w) => log(`warning: ${w.message}`)))(randomInitWarning(weightsPath, randomInit));
   const extraction: RunExtraction = { precision: FP32, precisionMessage: 'no frozen features (the whole network trains)', computed: 0, seconds: 0 };
   const featureOptions: FeatureOptions = {
     weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
-    onProgress: extractProgress.update,
+    onProgress: bars.extract.update,
     onExtracted: (s) => {
       extraction.computed += s.computed;
       extraction.seconds += s.seconds;
@@ -209,15 +239,21 @@ async function runTraining(dataDir: string, options: TrainOptions, hooks: TrainH
   // Built before feature extraction so weights that do not fit (no top for --head vgg) fail at once.
   const net = await buildNetwork({ plan, inputSize: o.inputSize, classes: classes.length, weights, random });
   let data: Awaited<ReturnType<typeof trainSources>> | undefined;
+  // A run stopped before its first checkpoint holds nothing of use: it is removed (a failed one too).
+  let kept = false;
   try {
     data = await trainSources(o, plan, dataset, featureOptions);
-    const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing };
-    await writeJson(join(runDir, RUN_FILES.config), {
+    const weightsRef = weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : undefined;
+    // The frozen prefix stays in the weights file: the run stores the trained layers and a reference.
+    const frozen = weightsRef && plan.cut !== null && plan.init === 'pretrained' ? weightsRef : undefined;
+    const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing, ...(frozen ? { frozen } : {}) };
+    const config = {
       dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
-      weights: weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : null,
+      weights: weightsRef ? { ...weightsRef, ...(randomInit === undefined ? {} : { randomInit }) } : null,
       precision: { ...extraction.precision, message: extraction.precisionMessage },
       preprocessing, versions: packageVersions(), created: new Date().toISOString(),
-    });
+    };
+    await writeJson(join(runDir, RUN_FILES.config), config);
     if (calibration) await writeJson(join(runDir, RUN_FILES.calibration), calibration);
     await writeJson(join(runDir, RUN_FILES.classes), classes);
     await writeJson(join(runDir, RUN_FILES.model), description);
@@ -232,12 +268,12 @@ async function runTraining(dataDir: string, options: TrainOptions, hooks: TrainH
 
     const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(join(runDir, RUN_FILES.checkpoint), modelWeights(trainer)), { minDelta: o.minDelta });
     const history = new HistoryRecorder((h) => writeHistory(runDir, h));
-    const callbacks: Callback[] = [history, checkpoint, new ProgressReporter(o.epochs, log, !o.quiet && Boolean(process.stderr.isTTY))];
+    const callbacks: Callback[] = [history, checkpoint, bars.epochs];
     if (o.patience > 0) callbacks.push(new EarlyStopping(o.patience, { minDelta: o.minDelta }));
     if (o.reduceLrPatience > 0) callbacks.push(new ReduceLROnPlateau({ factor: o.reduceLrFactor, patience: o.reduceLrPatience, minDelta: o.minDelta, minLr: 1e-7 }));
     const classWeights = o.classWeight === 'auto' ? balancedClassWeights(data.train.labels, classes.length) : undefined;
     let epoch = 0;
-    let interrupted = false;
+    let interrupted: { phase: string; epochsCompleted: number; at: string } | undefined;
     for (const phase of plan.phases) {
       const result = await fit({
         trainer: net.trainer, train: data.train, val: data.val, numClasses: classes.length, epochs: phase.epochs, initialEpoch: epoch,
@@ -246,20 +282,24 @@ async function runTraining(dataDir: string, options: TrainOptions, hooks: TrainH
       });
       epoch += result.epochs;
       if (result.interrupted) {
-        interrupted = true;
+        interrupted = { phase: phase.name, epochsCompleted: epoch, at: new Date().toISOString() };
         break;
       }
     }
+    kept = !interrupted || checkpoint.bestEpoch >= 0;
+    if (!kept) throw new InterruptedError('interrupted before the first epoch finished: nothing to keep, so the run directory was removed (extracted features stay cached for the next run).');
+    if (interrupted) await writeJson(join(runDir, RUN_FILES.config), { ...config, interrupted });
     checkpoint.restoreBest(net.trainer);
     if (checkpoint.bestEpoch >= 0) {
-      await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(net.model));
+      await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(frozen ? net.trainer : net.model));
       await writeLearningCurves(join(runDir, RUN_FILES.curves), history.history);
     }
     await writeReport(runDir);
-    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted, advice, extraction };
+    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted: interrupted !== undefined, advice, extraction };
   } finally {
     data?.train.dispose();
     data?.val.dispose();
     disposeNetwork(net);
+    if (!kept && !(await exists(join(runDir, RUN_FILES.checkpoint)))) await discardRun(runDir);
   }
 }

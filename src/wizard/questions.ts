@@ -69,7 +69,6 @@ export async function askWeights(io: WizardIO, modelsDir: string, seed: number):
     if (choice === 'path') return io.ask<string>({ type: 'input', message: 'Weights file (.h5):', validate: validateWeightsFile });
     if (choice === 'random') {
       const path = join(modelsDir, `vgg16_random_init_notop_seed${seed}.h5`);
-      io.print('warning: random-init weights know nothing about images; expect poor accuracy. Use them to try the tool, not to solve a task.');
       if (!(await exists(path))) await initWeights(path, { includeTop: false, seed });
       io.print(`random-init weights: ${path}`);
       return path;

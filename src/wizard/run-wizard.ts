@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackendPreference } from '../backend/index.ts';
+import { readRandomInitMarker } from '../keras/index.ts';
 import { parseTrainArgs } from '../cli/train.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
@@ -15,6 +16,7 @@ import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } fro
 import { writeJson } from '../training/run-dir.ts';
 import { defaultRunDir, train, type TrainResult } from '../training/train.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { randomInitWarning } from '../warnings.ts';
 import { formatCommand, trainArgs, type WizardAnswers } from './command.ts';
 import { WizardIO, type WizardStreams } from './io.ts';
 import { askAugment, askConfirm, askDataDir, askNumber, askOut, askSimilarity, askStrategy, askWeights } from './questions.ts';
@@ -32,7 +34,10 @@ export interface WizardOptions {
   previewDir?: string;
   /** tfjs backend for the advisor, training and evaluation. Default: initBackend's choice. */
   backend?: BackendPreference;
-  /** Aborting stops training after the current batch, keeping the best checkpoint (Ctrl-C after confirming). */
+  /**
+   * Aborting stops the advisor's measuring or training within one batch (Ctrl-C outside a prompt):
+   * the advisor rejects with an InterruptedError, training keeps its best checkpoint and the wizard ends.
+   */
   signal?: AbortSignal;
 }
 
@@ -63,6 +68,8 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
   const { dir: dataDir, report } = await askDataDir(io, new DataDirValidator({ valSplit: base.valSplit, seed: base.seed }));
   const dataset = report.dataset!;
   const weights = await askWeights(io, options.modelsDir ?? modelsDir(), base.seed);
+  const randomInit = await readRandomInitMarker(weights);
+  if (randomInit !== undefined) io.print(`warning: ${randomInitWarning(weights, randomInit).message}`);
   const inputSize = await askNumber(io, 'inputSize', '--input-size', 'Image size in pixels (224 is what VGG16 learned on; smaller trains faster, less accurately):', base.inputSize);
 
   const similarity = await askSimilarity(io);
@@ -71,11 +78,12 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
   if (similarity === 'measure') {
     io.print('measuring: linear probes on block5_pool and block3_pool features...');
     const advice = await advise(dataset, {
-      weights, inputSize, resize: base.resize, cache: base.cache, engine: base.engine, precision: base.precision, backend: options.backend, seed: base.seed,
+      weights, inputSize, resize: base.resize, cache: base.cache, engine: base.engine, precision: base.precision, backend: options.backend, seed: base.seed, signal: options.signal,
       onPrecision: (d) => io.print(d.message),
     });
     for (const r of advice.reasons) io.print(`advisor: ${r}`);
-    [recommended, reason] = [advice.strategy, `${advice.size} data, ${advice.similarity} to everyday photos, as measured`];
+    const measured = advice.randomInit === undefined ? `${advice.similarity} to everyday photos, as measured` : 'similarity measured on random-init weights, so it says nothing about everyday photos';
+    [recommended, reason] = [advice.strategy, `${advice.size} data, ${measured}`];
   } else {
     const { size, imagesPerClass } = measureSize(dataset);
     recommended = STRATEGY_MATRIX[size][similarity];
@@ -108,12 +116,15 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
   // The same parser as `transferkit train`, so the printed command and this run cannot disagree.
   const { options: trainOptions } = await parseTrainArgs(args);
   const configPath = `${out.replace(/[\\/]+$/, '')}.json`;
-  await writeJson(configPath, trainOptions satisfies TrainOptions);
+  // Without `out`: repeating the run must make a new run directory, not reuse this one.
+  const { out: _runDir, ...repeatable } = trainOptions;
+  await writeJson(configPath, repeatable satisfies TrainOptions);
   io.print(`answers saved to ${configPath}; repeat with: ${formatCommand(['transferkit', 'train', dataDir, '--config', configPath])}`);
 
-  const result = await train(dataDir, trainOptions, { backend: options.backend, signal: options.signal, log: (line) => io.print(line) });
+  // The random-init warning was shown once already, after the weights question.
+  const result = await train(dataDir, trainOptions, { backend: options.backend, signal: options.signal, log: (line) => io.print(line), onWarning: () => undefined });
   if (result.interrupted || result.bestEpoch < 0) {
-    io.print(`training stopped; ${result.bestEpoch < 0 ? 'no epoch finished' : `the best checkpoint (epoch ${result.bestEpoch + 1}) is kept`} in ${result.runDir}`);
+    io.print(`training stopped; ${result.bestEpoch < 0 ? 'no epoch finished' : `the best checkpoint (epoch ${result.bestEpoch + 1}) is kept`} in ${result.runDir}${result.interrupted ? ' (marked interrupted)' : ''}`);
     return { status: 'done', answers, command, configPath, train: result, reportPath: join(result.runDir, REPORT_FILE) };
   }
   io.print('evaluating (evaluation.json, confusion.png, and the report refreshed)...');

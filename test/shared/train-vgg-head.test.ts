@@ -8,9 +8,9 @@ import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readKerasFile, type LayerWeights } from '../../src/keras/index.ts';
+import { modelWeights, readKerasFile, type LayerWeights } from '../../src/keras/index.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
-import { RUN_FILES } from '../../src/training/run-dir.ts';
+import { loadRun, RUN_FILES } from '../../src/training/run-dir.ts';
 import { train } from '../../src/training/train.ts';
 import { makeShapesDataset } from '../training-shapes.ts';
 
@@ -38,7 +38,11 @@ for (const vggTrain of [['fc2', 'predictions'], ['predictions']] satisfies Array
     const result = await train(data, { strategy: 'freeze', head: 'vgg', vggTrain, vggDropout: 0.2, epochs: 2, batchSize: 4, weights: top, cache, out, quiet: true }, silent);
     t.is(result.history.length, 2);
     const original = (await readKerasFile(top)).layers;
-    const saved = (await readKerasFile(join(out, RUN_FILES.modelWeights))).layers;
+    // The run stores fc1, fc2 and predictions; loadRun adds the frozen conv base from the weights file.
+    t.deepEqual((await readKerasFile(join(out, RUN_FILES.modelWeights))).layers.filter((l) => l.weights.length > 0).map((l) => l.name), ['fc1', 'fc2', 'predictions']);
+    const run = await loadRun(out);
+    const saved = modelWeights(run.model);
+    run.model.dispose();
     t.true(same(layer(saved, 'fc1'), layer(original, 'fc1')), 'fc1 is the pretrained one and never trains');
     t.is(same(layer(saved, 'fc2'), layer(original, 'fc2')), !vggTrain.includes('fc2'));
     t.deepEqual(layer(saved, 'predictions').weights.map((w) => w.shape), [[4096, 2], [2]]);
