@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 // Unit and integration tests that need nothing outside the repository.
 export default {
-  files: ['test/**/*.test.ts', '!test/shared/**', '!test/keras/**', '!test/browser/**', '!test/package/**'],
+  files: ['test/**/*.test.ts', '!test/shared/**', '!test/keras/**', '!test/browser/**', '!test/package/**', '!test/tensorflow/**'],
   extensions: { ts: 'module' },
   // The hooks keep tsx away from plain-JS dependencies (hundreds of MB per process otherwise).
   nodeArguments: ['--import=tsx', '--import=./bin/register-dependency-hooks.mjs'],

@@ -64,6 +64,12 @@ export { createEngine, availableEngines, exportOnnx, layersModelToOnnx, type Pre
 export { extractFeatures, loadFeatures, resolvePrefix, type ExtractOptions, type ExtractSummary, type ExtractItem } from './cache/extract-features.ts';
 export { FeatureStore, featureKey, type FeatureDtype } from './cache/feature-store.ts';
 export { exportFeatures } from './cache/export-features.ts';
+// The queue modules load bullmq only when called: importing transferkit never touches Redis.
+export { extractOnQueue, type QueueExtractOptions, type QueueExtractEvent } from './queue/submit.ts';
+export { runShardWorker, type ShardWorker, type ShardWorkerOptions, type WorkerEvent } from './queue/shard-worker.ts';
+export { queueStatus, type QueueStatus } from './queue/status.ts';
+export { parseQueueUrl, type QueueSettings } from './queue/queue-url.ts';
+export { mergeShards } from './queue/merge.ts';
 export { visualizeKernels, visualizeActivations, visualizeMaximize, visualizeGradCam } from './interpret/visualize.ts';
 export type { VisualizeActivationsOptions, VisualizeGradCamOptions, VisualizeGradCamResult } from './interpret/visualize.ts';
 export { kernelsCanvas, type KernelsOptions } from './interpret/kernels.ts';

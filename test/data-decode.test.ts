@@ -59,7 +59,7 @@ test('EXIF-rotated photo comes out upright', async (t) => {
   await sharp(stored).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toFile(at('rotated.jpg'));
   const info = await probeImage(at('rotated.jpg'));
   t.deepEqual([info.width, info.height], [64, 48]);
-  const img = await decodeImage(at('rotated.jpg'), { width: 64, height: 48 });
+  const img = await decodeImage(at('rotated.jpg'), { width: 64, height: 48, resize: 'squash' });
   t.true(pixel(img, 32, 2)[1]! > 150, 'green band on top');
   t.true(pixel(img, 8, 30)[0]! > 150, 'red on the left');
   t.true(pixel(img, 56, 30)[2]! > 150, 'blue on the right');
@@ -72,8 +72,8 @@ test('CMYK JPEG colours match the RGB original', async (t) => {
   await sharp(muted, raw).jpeg({ quality: 95 }).toFile(at('rgb.jpg'));
   await sharp(muted, raw).toColourspace('cmyk').jpeg({ quality: 95 }).toFile(at('cmyk.jpg'));
   t.is((await sharp(at('cmyk.jpg')).metadata()).space, 'cmyk');
-  const a = await decodeImage(at('rgb.jpg'), { width: 64, height: 48 });
-  const b = await decodeImage(at('cmyk.jpg'), { width: 64, height: 48 });
+  const a = await decodeImage(at('rgb.jpg'), { width: 64, height: 48, resize: 'squash' });
+  const b = await decodeImage(at('cmyk.jpg'), { width: 64, height: 48, resize: 'squash' });
   for (const [x, y] of [[8, 30], [56, 30], [32, 2]] as const) {
     const pa = pixel(a, x, y), pb = pixel(b, x, y);
     for (let c = 0; c < 3; c++) t.true(Math.abs(pa[c]! - pb[c]!) <= 20, `(${x},${y}) ${pa} vs ${pb}`);
@@ -96,19 +96,19 @@ test('16-bit, grayscale, RGBA, 1x1, very wide, webp, tiff, animated GIF all deco
   t.is((await sharp(at('anim.gif')).metadata()).pages, 2);
 
   for (const name of ['rgba.png', 'deep.png', 'grey.png', 'one.png', 'wide.png', 'pic.webp', 'pic.TIFF', 'anim.gif']) {
-    const img = await decodeImage(at(name), { width: 16, height: 16 });
+    const img = await decodeImage(at(name), { width: 16, height: 16, resize: 'squash' });
     t.is(img.data.length, 16 * 16 * 3, name);
     t.true(img.data instanceof Uint8Array, name);
   }
-  const deep = await decodeImage(at('deep.png'), { width: 64, height: 48 });
+  const deep = await decodeImage(at('deep.png'), { width: 64, height: 48, resize: 'squash' });
   t.true(pixel(deep, 8, 30)[0]! > 200 && pixel(deep, 8, 30)[2]! < 60, '16-bit scaled to 8-bit');
-  const grey = await decodeImage(at('grey.png'), { width: 64, height: 48 });
+  const grey = await decodeImage(at('grey.png'), { width: 64, height: 48, resize: 'squash' });
   const g = pixel(grey, 8, 30);
   t.true(g[0] === g[1] && g[1] === g[2], 'grey replicated to three channels');
-  const anim = await decodeImage(at('anim.gif'), { width: 8, height: 8 });
+  const anim = await decodeImage(at('anim.gif'), { width: 8, height: 8, resize: 'squash' });
   t.true(pixel(anim, 4, 4)[0]! > 150, 'first frame used');
-  const onBlack = await decodeImage(at('rgba.png'), { width: 4, height: 4 });
-  const onWhite = await decodeImage(at('rgba.png'), { width: 4, height: 4, background: '#ffffff' });
+  const onBlack = await decodeImage(at('rgba.png'), { width: 4, height: 4, resize: 'squash' });
+  const onWhite = await decodeImage(at('rgba.png'), { width: 4, height: 4, background: '#ffffff', resize: 'squash' });
   t.deepEqual(pixel(onBlack, 0, 3), [0, 0, 0]);
   t.deepEqual(pixel(onWhite, 0, 3), [255, 255, 255]);
   t.deepEqual(pixel(onWhite, 0, 0), [255, 0, 0]);
@@ -133,4 +133,16 @@ test('resize modes: squash stretches, crop keeps the centre, pad adds background
   const colours = new Set<string>();
   for (let i = 0; i < squash.data.length; i += 3) colours.add(`${squash.data[i]},${squash.data[i + 1]},${squash.data[i + 2]}`);
   t.deepEqual([...colours].sort(), ['0,0,255', '0,255,0', '255,0,0']);
+});
+
+test('Keras mode (the default, Pillow nearest): no EXIF rotation, alpha dropped rather than flattened', async (t) => {
+  const stored = await sharp(picture(), raw).rotate(-90).png().toBuffer();
+  await sharp(stored).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toFile(at('rotated-keras.jpg'));
+  const img = await decodeImage(at('rotated-keras.jpg'), { width: 64, height: 48 });
+  t.true(pixel(img, 2, 24)[1]! > 150, 'green band stays on the left, where the file stores it');
+  const rgba = Buffer.alloc(4 * 4 * 4);
+  for (let i = 0; i < 16; i++) rgba.set([255, 0, 0, i < 8 ? 255 : 0], i * 4);
+  await sharp(rgba, { raw: { width: 4, height: 4, channels: 4 } }).png().toFile(at('rgba-keras.png'));
+  const dropped = await decodeImage(at('rgba-keras.png'), { width: 2, height: 2, resize: 'bilinear' });
+  t.deepEqual(pixel(dropped, 0, 1), [255, 0, 0]);
 });

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,4 +105,24 @@ print(json.dumps({'shape': list(x.shape), 'dtype': str(x.dtype), 'labels': y.tol
     const sum = features.reduce((a, b) => a + b, 0);
     t.true(Math.abs((py.sum as number) - sum) <= 1e-4 * Math.abs(sum), `sum ${py.sum as number} vs ${sum}`);
   }
+});
+
+test('extract --cache naming a file: one line on stderr saying so, exit 1', async (t) => {
+  const f = await fixture(t);
+  const file = join(f.dir, 'not-a-folder');
+  await writeFile(file, 'x');
+  const err = (await t.throwsAsync(cli(['extract', f.data, '--weights', f.weights, '--cache', file, '--input-size', String(SIZE)]))) as Error & { code: number; stderr: string };
+  t.is(err.code, 1);
+  // One line for the error (warnings, e.g. about random-init weights, are lines of their own).
+  const errors = err.stderr.trim().split('\n').filter((line) => !line.startsWith('warning:'));
+  t.is(errors.length, 1, err.stderr);
+  t.regex(errors[0]!, /feature cache .*not-a-folder is a file, not a folder/);
+});
+
+test('inspect --run on a weights-only file prints the description, then why it cannot run', async (t) => {
+  const f = await fixture(t);
+  const err = (await t.throwsAsync(cli(['inspect', f.weights, '--run']))) as Error & { code: number; stdout: string; stderr: string };
+  t.is(err.code, 1);
+  t.regex(err.stdout, /Format: +Keras 1\/2 save_weights[\s\S]*block1_conv1[\s\S]*Total params: 14,714,688/);
+  t.regex(err.stderr, /a weights-only file \(legacy-weights\) holds no architecture/);
 });

@@ -4,6 +4,7 @@
  * only the original of every validation image) and trains on all of them. Tiny images and input 32
  * keep the frozen prefix cheap; random-init weights are enough to tell copies apart.
  */
+import { DEFAULT_RESIZE } from '../src/data/decode.ts';
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -39,7 +40,7 @@ type Manifest = { splits: Record<'train' | 'validation', { hash: string }[]> };
 
 /** Cached variants per image hash under the prefix `cut` at input 32. */
 async function cachedVariants(cut: string): Promise<Map<string, Map<string, Float32Array>>> {
-  const { fingerprint } = await resolvePrefix({ weights, cut, inputSize: 32, resize: 'squash' });
+  const { fingerprint } = await resolvePrefix({ weights, cut, inputSize: 32, resize: DEFAULT_RESIZE });
   const store = await FeatureStore.open(cache, { readOnly: true });
   try {
     const keys = [...store.entries(fingerprint)].map((e) => e.key);

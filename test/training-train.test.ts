@@ -38,7 +38,7 @@ test.serial('freeze on random-init VGG16 learns red circles vs blue squares and 
 
   // The stitched model reproduces the best epoch's val_acc straight from images.
   const run = await loadRun(out);
-  t.deepEqual(run.preprocessing, { mode: 'caffe', size: [64, 64], resize: 'squash' });
+  t.deepEqual(run.preprocessing, { mode: 'caffe', size: [64, 64], resize: 'nearest' });
   const val = manifest.splits.validation! as unknown as { path: string; class: string }[];
   const xs = await imagesToTensor(val.map((v) => v.path), run.preprocessing);
   const pred = tf.tidy(() => (run.model.predict(xs) as tf.Tensor).argMax(-1).dataSync());

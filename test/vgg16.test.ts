@@ -4,6 +4,7 @@ import { initBackend } from '../src/backend/index.ts';
 import { UserError } from '../src/errors.ts';
 import { buildVgg16, vgg16Prefix, type Vgg16Options } from '../src/models/vgg16.ts';
 import { VGG16_LAYER_NAMES } from '../src/models/vgg16-spec.ts';
+import { randomVgg16 } from './helpers/vgg16-weights.ts';
 
 test.before(async () => {
   await initBackend();
@@ -100,4 +101,16 @@ test('vgg16Prefix builds up to and including the cut layer', async (t) => {
   top.dispose();
   await t.throwsAsync(vgg16Prefix('block6_pool'), { instanceOf: UserError, message: /Unknown VGG16 layer 'block6_pool'.*block1_conv1/ });
   await t.throwsAsync(vgg16Prefix('fc1', { inputShape: [64, 64, 3] }), { instanceOf: UserError, message: /224/ });
+});
+
+test('vgg16Prefix refuses a VGG16-shaped file whose layer names do not match, instead of building zero kernels', async (t) => {
+  const file = randomVgg16();
+  const renamed = { ...file, path: 'renamed.h5', layers: file.layers.map((l, i) => ({ ...l, name: `conv2d_${i}` })) };
+  await t.throwsAsync(vgg16Prefix('block1_pool', { inputShape: [32, 32, 3], weights: renamed }), {
+    instanceOf: UserError,
+    message: /renamed\.h5: no weights for layer\(s\) block1_conv1, block1_conv2 of VGG16/,
+  });
+  const ok = await vgg16Prefix('block1_pool', { inputShape: [32, 32, 3], weights: file });
+  t.is(ok.layers.length, 4);
+  ok.dispose();
 });

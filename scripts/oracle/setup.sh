@@ -23,5 +23,5 @@ echo "oracle: installing pinned Keras environment into $venv (first run download
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 # --no-deps: requirements.txt is the full pinned closure (tf-keras names 'tensorflow'; we use tensorflow-cpu).
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$here/requirements.txt"
-TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" -c 'import tensorflow, keras, tf_keras, h5py, numpy; print("oracle: tensorflow", tensorflow.__version__, "keras", keras.__version__, "tf_keras", tf_keras.__version__)'
+TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" -c 'import tensorflow, keras, tf_keras, h5py, numpy, onnxruntime; print("oracle: tensorflow", tensorflow.__version__, "keras", keras.__version__, "tf_keras", tf_keras.__version__, "onnxruntime", onnxruntime.__version__)'
 echo "$want" > "$stamp"

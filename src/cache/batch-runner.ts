@@ -11,6 +11,9 @@ import { preprocessInput } from '../models/preprocess.ts';
 import type { FeatureStore } from './feature-store.ts';
 import type { BatchResult, ExtractContext, FeatureJob, Unreadable } from './jobs.ts';
 
+/** Where computed features go: the lmdb store, or a shard being collected for the queue. */
+export type FeatureSink = Pick<FeatureStore, 'put' | 'dtype'>;
+
 /** A batch with its images decoded: RGB uint8 pixels for the readable jobs. */
 export interface DecodedBatch {
   jobs: FeatureJob[];
@@ -54,7 +57,7 @@ export function toInput(pixels: readonly Uint8Array[], inputSize: number): Float
 export type EngineSource = PrefixEngine | (() => Promise<PrefixEngine>);
 
 /** Run the engine on a decoded batch and commit its features (after this resolves they survive kill -9). */
-export async function computeBatch(batch: DecodedBatch, engine: EngineSource, store: FeatureStore, inputSize: number): Promise<BatchResult> {
+export async function computeBatch(batch: DecodedBatch, engine: EngineSource, store: FeatureSink, inputSize: number): Promise<BatchResult> {
   const n = batch.jobs.length;
   if (n === 0) return { computed: 0, unreadable: batch.unreadable, bytes: 0 };
   const run = typeof engine === 'function' ? await engine() : engine;
@@ -75,7 +78,7 @@ export async function computeBatch(batch: DecodedBatch, engine: EngineSource, st
 export async function runBatches(
   batches: AsyncIterable<FeatureJob[]> | Iterable<FeatureJob[]>,
   engine: EngineSource,
-  store: FeatureStore,
+  store: FeatureSink,
   ctx: ExtractContext,
   onResult: (r: BatchResult) => void,
   signal?: AbortSignal,

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { BackendPreference } from '../backend/index.ts';
-import type { ResizeMode } from '../data/decode.ts';
+import { DEFAULT_RESIZE, type ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
@@ -37,7 +37,7 @@ export interface PrefixOptions {
   cut?: string;
   /** Square input side in pixels. Default: 224. */
   inputSize?: number;
-  /** How images are fitted to the input. Default: `squash` (Keras `load_img`). */
+  /** How images are fitted to the input. Default: DEFAULT_RESIZE (Keras `load_img`, Pillow nearest). */
   resize?: ResizeMode;
   /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
   cache?: string;
@@ -79,7 +79,7 @@ export interface ExtractOptions extends PrefixOptions {
 export const EXTRACT_DEFAULTS = {
   cut: 'block5_pool',
   inputSize: 224,
-  resize: 'squash',
+  resize: DEFAULT_RESIZE,
   augmentCopies: 0,
   engine: 'auto',
   workers: 1,
@@ -153,13 +153,26 @@ async function itemHash(item: ExtractItem): Promise<string> {
 }
 
 /** Variant ids in copy order: the original first. */
-function variantIds(copies: number, spec: AugmentationSpec | undefined): string[] {
+export function variantIds(copies: number, spec: AugmentationSpec | undefined): string[] {
   if (copies > 0 && (!spec || isNoAugmentation(spec.options)))
     throw new UserError(`${copies} augmented copies asked for, but the augmentation changes nothing; add augmentation flags (e.g. --augment standard)`);
   return [ORIGINAL_VARIANT, ...Array.from({ length: copies }, (_, i) => augmentationVariant(spec!.options, { seed: spec!.seed, copy: i + 1 }))];
 }
 
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+/** Every image variant `items` need under `fingerprint`, by cache key: the same image content under two names is computed once. */
+export async function planJobs(items: readonly ExtractItem[], fingerprint: string, variants: readonly string[], extraFingerprints: readonly string[] = []): Promise<Map<string, FeatureJob>> {
+  const wanted = new Map<string, FeatureJob>();
+  for (const item of items) {
+    const imageHash = await itemHash(item);
+    (item.augment === false ? variants.slice(0, 1) : variants).forEach((variant, copy) => {
+      const keys = [fingerprint, ...extraFingerprints].map((f) => featureKey({ fingerprint: f, imageHash, variant }));
+      if (!wanted.has(keys[0]!)) wanted.set(keys[0]!, { key: keys[0]!, keys, path: item.path, imageHash, copy });
+    });
+  }
+  return wanted;
+}
+
+export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
@@ -179,17 +192,9 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
   const variants = variantIds(o.augmentCopies, o.augmentation);
   const store = await FeatureStore.open(o.cache, { dtype: o.dtype });
   try {
-    // Unique keys: the same image content under two names is computed once.
-    const wanted = new Map<string, FeatureJob>();
-    for (const item of items) {
-      const imageHash = await itemHash(item);
-      (item.augment === false ? variants.slice(0, 1) : variants).forEach((variant, copy) => {
-        const keys = prefixes.map((p) => featureKey({ fingerprint: p.fingerprint, imageHash, variant }));
-        if (!wanted.has(keys[0]!)) wanted.set(keys[0]!, { key: keys[0]!, keys, path: item.path, imageHash, copy });
-      });
-    }
     // One pass writes every cut: an image is computed when any of its cuts is missing.
-    const jobs = [...wanted.values()].filter((job) => job.keys!.some((k) => !store.has(k)));
+    const wanted = await planJobs(items, fingerprint, variants, prefixes.slice(1).map((p) => p.fingerprint));
+    const jobs = [...wanted.values()].filter((job) => (job.keys ?? [job.key]).some((k) => !store.has(k)));
     const progress: ExtractProgress = { total: wanted.size, done: wanted.size - jobs.length, computed: 0, reused: wanted.size - jobs.length, unreadable: 0, rate: 0 };
     const unreadable: Unreadable[] = [];
     let bytesWritten = 0;

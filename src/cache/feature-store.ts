@@ -4,7 +4,7 @@
  * Values are the features alone (labels and paths belong to the run's manifest), with an 8-byte
  * header: magic `TKF`, storage dtype, element count — a value that does not match it is a miss.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { UserError } from '../errors.ts';
 import { fromFloat16, toFloat16 } from './float16.ts';
@@ -13,7 +13,9 @@ import { fromFloat16, toFloat16 } from './float16.ts';
 export type FeatureDtype = 'float32' | 'float16';
 
 const DTYPE_CODE: Record<FeatureDtype, number> = { float32: 1, float16: 2 };
-const HEADER = 8;
+/** Bytes before the features in a stored value. */
+export const FEATURE_HEADER_BYTES = 8;
+const HEADER = FEATURE_HEADER_BYTES;
 const MAGIC = [0x54, 0x4b, 0x46]; // "TKF"
 
 /** Identifies one image's features under one prefix. */
@@ -59,7 +61,8 @@ export interface PrefixMeta {
   [k: string]: unknown;
 }
 
-function encode(features: Float32Array, dtype: FeatureDtype): Uint8Array {
+/** A stored value: the 8-byte header, then the features in `dtype`. */
+export function encodeFeatures(features: Float32Array, dtype: FeatureDtype): Uint8Array {
   const body = dtype === 'float16' ? toFloat16(features) : features;
   const out = new Uint8Array(HEADER + body.byteLength);
   out.set(MAGIC, 0);
@@ -116,6 +119,9 @@ export class FeatureStore {
   /** Open (creating when needed) the store in `dir`; several processes may open the same one. */
   static async open(dir: string, options: FeatureStoreOptions = {}): Promise<FeatureStore> {
     const readOnly = options.readOnly ?? false;
+    if ((await stat(dir).catch(() => undefined))?.isDirectory() === false) {
+      throw new UserError(`feature cache ${dir} is a file, not a folder; pass --cache with a folder path (it is created when missing)`);
+    }
     if (!readOnly) await mkdir(dir, { recursive: true });
     let env: RootDatabase;
     try {
@@ -163,10 +169,25 @@ export class FeatureStore {
 
   /** Store entries in one transaction: after it resolves they survive a crash; before, none are visible. */
   async put(entries: ReadonlyArray<{ key: string; features: Float32Array }>): Promise<void> {
-    const encoded = entries.map((e) => ({ key: e.key, value: encode(e.features, this.dtype) }));
+    const encoded = entries.map((e) => ({ key: e.key, value: encodeFeatures(e.features, this.dtype) }));
     await this.db.transaction(() => {
       for (const { key, value } of encoded) this.db.put(key, value);
     });
+  }
+
+  /**
+   * Store values already encoded elsewhere (queue shards), in one transaction, skipping keys that
+   * already hold usable features: storing the same entries twice changes nothing. Returns the
+   * entries written.
+   */
+  async putEncoded<E extends { key: string; value: Uint8Array }>(entries: readonly E[]): Promise<E[]> {
+    const bad = entries.find((e) => storedDtype(e.value) === undefined);
+    if (bad) throw new UserError(`feature value for ${bad.key} is malformed (no TKF header or wrong length); the shard holding it is corrupt: delete it and extract again`);
+    const fresh = entries.filter((e) => !this.has(e.key));
+    await this.db.transaction(() => {
+      for (const { key, value } of fresh) this.db.put(key, value);
+    });
+    return fresh;
   }
 
   /** Record what a fingerprint means (feature shape, weights, cut, ...); written once. */

@@ -5,6 +5,7 @@ import { parseBackendPreference } from '../backend/index.ts';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
 import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../cache/precision.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
+import type { QueueExtractEvent, QueueExtractOptions } from '../queue/submit.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
 import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { isNoAugmentation } from '../data/augment.ts';
@@ -26,6 +27,10 @@ const optionsSchema = z.object({
   batchSize: z.coerce.number().int().min(1).max(256),
   float16: z.boolean().default(false),
   json: z.boolean().default(false),
+  queue: z.string().optional(),
+  shardSize: z.coerce.number().int().min(1).max(100_000).optional(),
+  shardDir: z.string().min(1).optional(),
+  dataRoot: z.string().min(1).optional(),
 });
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -40,6 +45,22 @@ export function formatSummary(s: ExtractSummary): string {
     ...(s.interrupted ? ['run the same command again to resume; finished batches are kept'] : []),
   ];
   return lines.join('\n');
+}
+
+/** The queue path: bullmq is imported only here, so plain `extract` never loads it or touches Redis. */
+async function extractOnQueue(
+  items: ExtractItem[],
+  common: Omit<QueueExtractOptions, 'queue' | 'dataRoot'>,
+  o: { queue: string; dataRoot: string; shardSize?: number; shardDir?: string },
+  reporter: ExtractProgressReporter,
+): Promise<ExtractSummary> {
+  const [{ parseQueueUrl }, { extractOnQueue: submit }] = await Promise.all([import('../queue/queue-url.ts'), import('../queue/submit.ts')]);
+  const onEvent = (e: QueueExtractEvent): void => {
+    if (e.type === 'progress') reporter.update(e.progress);
+    else if (e.type === 'enqueued') process.stderr.write(`extract: enqueued ${e.images} images in ${e.shards} shards (merge job ${e.flow}); shards go to ${e.shardDir}\n`);
+    else process.stderr.write(`extract: merged ${e.shards} shards, ${e.written} new cache entries\n`);
+  };
+  return submit(items, { ...common, queue: parseQueueUrl(o.queue), dataRoot: o.dataRoot, shardSize: o.shardSize, shardDir: o.shardDir, onEvent });
 }
 
 /** `transferkit extract`: fill the bottleneck feature cache for a data folder. */
@@ -58,7 +79,11 @@ export function register(program: Command): void {
     .option('--workers <n>', 'processes computing features (use 2 with --engine tfjs on wasm)', '1')
     .option('--batch-size <n>', 'images per engine call', String(EXTRACT_DEFAULTS.batchSize))
     .option('--float16', 'store features as float16 (half the disk; ~3 significant digits)')
-    .option('--json', 'print the summary as JSON');
+    .option('--json', 'print the summary as JSON')
+    .option('--queue <url>', 'compute on queue workers (transferkit worker) instead of here: redis://HOST:PORT (docs/scale-out.md)')
+    .option('--shard-size <n>', 'with --queue: images per shard job (default: 64)')
+    .option('--shard-dir <dir>', 'with --queue: shared folder the workers write shards to (default: shards beside the cache)')
+    .option('--data-root <dir>', 'with --queue: folder image paths are sent relative to (default: DATA_DIR)');
   addScanFlags(cmd);
   addAugmentFlags(cmd);
   cmd.action(async (dataDir: string, raw: Record<string, unknown>, command: Command) => {
@@ -81,23 +106,28 @@ export function register(program: Command): void {
     process.on('SIGINT', onSigint);
     let summary: ExtractSummary;
     try {
-      summary = await extractFeatures(items, {
+      const common = {
         weights: o.weights,
         cut: o.cut,
         inputSize: o.inputSize,
         cache: o.cache,
-        engine: o.engine,
-        precision: o.precision,
-        onPrecision: (d) => process.stderr.write(`extract: ${d.message}\n`),
-        workers: o.workers,
         batchSize: o.batchSize,
-        dtype: o.float16 ? 'float16' : 'float32',
+        dtype: o.float16 ? ('float16' as const) : ('float32' as const),
         augmentCopies: o.augmentCopies,
         augmentation: isNoAugmentation(augment) ? undefined : { options: augment, seed },
-        backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
-        onProgress: reporter.update,
         signal: controller.signal,
-      });
+      };
+      summary = o.queue === undefined
+        ? await extractFeatures(items, {
+            ...common,
+            engine: o.engine,
+            precision: o.precision,
+            onPrecision: (d) => process.stderr.write(`extract: ${d.message}\n`),
+            workers: o.workers,
+            backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
+            onProgress: reporter.update,
+          })
+        : await extractOnQueue(items, common, { ...o, queue: o.queue, dataRoot: o.dataRoot ?? dataDir }, reporter);
     } finally {
       reporter.stop();
       process.off('SIGINT', onSigint);

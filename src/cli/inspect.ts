@@ -19,12 +19,11 @@ export function register(program: Command): void {
     .action(async (file: string, raw: unknown, cmd: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'inspect options');
       const description = describeKerasFile(await readKerasFile(file));
+      // Text mode prints what the file holds first, so a model that cannot run still gets described.
+      if (!o.json) console.log(formatKerasFileDescription(description));
       const run = o.run ? await runModel(file, cmd) : undefined;
       if (o.json) console.log(JSON.stringify(run ? { ...description, run } : description, null, 2));
-      else {
-        console.log(formatKerasFileDescription(description));
-        if (run) console.log(`run on zeros (${run.backend}): input ${run.inputShapes.map(fmtShape).join(', ')} -> output ${run.outputShapes.map(fmtShape).join(', ')}`);
-      }
+      else if (run) console.log(`run on zeros (${run.backend}): input ${run.inputShapes.map(fmtShape).join(', ')} -> output ${run.outputShapes.map(fmtShape).join(', ')}`);
     });
 }
 

@@ -20,6 +20,8 @@ const commands: Record<string, () => Promise<{ register: Register }>> = {
   check: () => import('./check.ts'),
   'augment-preview': () => import('./augment-preview.ts'),
   extract: () => import('./extract.ts'),
+  worker: () => import('./worker.ts'),
+  queue: () => import('./queue.ts'),
   visualize: () => import('./visualize.ts'),
   summary: () => import('./summary.ts'),
   inspect: () => import('./inspect.ts'),

@@ -7,6 +7,7 @@ import { train } from '../training/train.ts';
 import { printWarning } from './warnings.ts';
 import { trainOptionsSchema, type TrainOptions } from '../training/options.ts';
 import type { z } from 'zod';
+import { RESIZE_MODES } from '../data/decode.ts';
 
 const num = (v: string): number => Number(v);
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -45,7 +46,7 @@ function addTrainFlags(cmd: Command): Command {
     .option('--out <dir>', 'run directory (default runs/<date>-<strategy>)')
     .option('--weights <file>', 'VGG16 Keras weights (default the official Keras file, downloaded once into ~/.cache/transferkit/models)')
     .option('--input-size <n>', `square input side, >= 32${defaultNote('inputSize')}`, num)
-    .option('--resize <mode>', `squash | crop | pad${defaultNote('resize')}`)
+    .option('--resize <mode>', `${RESIZE_MODES.join(' | ')}: Keras load_img interpolations (Pillow, exact), or sharp squash/crop/pad${defaultNote('resize')}`)
     .option('--val-split <fraction>', `validation fraction when DATA_DIR has no validation/ folder${defaultNote('valSplit')}`, num)
     .option('--patience <n>', `early stopping patience on val_loss, 0 = off${defaultNote('patience')}`, num)
     .option('--reduce-lr-patience <n>', `reduce LR after n epochs without improvement, 0 = off${defaultNote('reduceLrPatience')}`, num)

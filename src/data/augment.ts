@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { NO_AUGMENTATION } from './augment-options.ts';
 import type { AugmentOptions } from './augment-options.ts';
 import { applyColourTransform, colourTransform } from './colour.ts';
-import { decodePipeline, toRgb } from './decode.ts';
+import { decodeImage } from './decode.ts';
 import type { DecodedImage, DecodeOptions } from './decode.ts';
 import { createRng, uniform } from './random.ts';
 import type { Rng } from './random.ts';
@@ -108,8 +108,7 @@ function rngFor(imageKey: string, context: AugmentContext): Rng {
 /**
  * Decode `path` and apply one random augmentation, reproducibly: the same options, context and
  * `imageKey` (use the item's content hash, so renames keep their variants) give identical bytes.
- * One sharp pass decodes and resizes to the target size (flips join it when they are the only
- * geometry); the affine warp and the colour map then run as tight loops on those small raw pixels.
+ * One decode resizes to the target size (flips join it when they are the only geometry); the affine warp and the colour map then run as tight loops on those small raw pixels.
  */
 export async function augmentImage(
   path: string,
@@ -122,7 +121,7 @@ export async function augmentImage(
   const t = sampleTransform(options, rngFor(imageKey, context), width, height);
   const flipsOnly = isIdentityGeometry(t);
   const extras = flipsOnly ? { flop: t.flipHorizontal, flip: t.flipVertical } : {};
-  const decoded = await toRgb(path, decodePipeline(path, decode, extras), decode);
+  const decoded = await decodeImage(path, decode, extras);
   const warped = flipsOnly ? decoded : warpBilinear(decoded, inverseAffine(t, width, height), options.fillMode, options.cval);
   const colour = colourTransform(t);
   return colour ? applyColourTransform(warped, colour) : warped;

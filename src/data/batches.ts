@@ -4,7 +4,7 @@ import { NO_AUGMENTATION } from './augment-options.ts';
 import type { AugmentOptions } from './augment-options.ts';
 import { augmentImage, isNoAugmentation } from './augment.ts';
 import type { DatasetItem } from './dataset.ts';
-import { decodeImage, ImageDecodeError } from './decode.ts';
+import { decodeImage, DEFAULT_RESIZE, ImageDecodeError } from './decode.ts';
 import type { DecodedImage, ResizeMode } from './decode.ts';
 import { orderedMap } from './pool.ts';
 import { createRng, shuffled } from './random.ts';
@@ -18,7 +18,7 @@ export interface BatchStreamOptions {
   /** Network input width and height. Default 224 x 224. */
   width?: number;
   height?: number;
-  /** How images are fitted to the input size. Default 'squash' (Keras load_img). */
+  /** How images are fitted to the input size. Default DEFAULT_RESIZE (Keras load_img). */
   resize?: ResizeMode;
   /** Alpha / pad background. Default '#000000'. */
   background?: string;
@@ -74,7 +74,7 @@ export async function* streamBatches(items: readonly DatasetItem[], options: Bat
   const seed = options.seed ?? 0;
   const epoch = options.epoch ?? 0;
   const augment = options.augment ?? NO_AUGMENTATION;
-  const decode = { width, height, resize: options.resize ?? 'squash', background: options.background ?? '#000000' };
+  const decode = { width, height, resize: options.resize ?? DEFAULT_RESIZE, background: options.background ?? '#000000' };
   const order = options.shuffle ? shuffled(items, createRng(`shuffle:${seed}:${epoch}`)) : items;
   const concurrency = options.concurrency ?? availableParallelism();
 

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { AugmentOptions } from './augment-options.ts';
 import { augmentImage } from './augment.ts';
 import type { Dataset, DatasetItem } from './dataset.ts';
-import { decodeImage } from './decode.ts';
+import { decodeImage, DEFAULT_RESIZE } from './decode.ts';
 import type { ResizeMode } from './decode.ts';
 import { createRng, shuffled } from './random.ts';
 
@@ -14,7 +14,7 @@ export interface PreviewOptions {
   variants?: number;
   /** Tile edge in pixels (images are decoded at this size, as training decodes at its input size). Default 160. */
   tile?: number;
-  /** Resize mode used for decoding. Default 'squash'. */
+  /** Resize mode used for decoding. Default DEFAULT_RESIZE. */
   resize?: ResizeMode;
   /** Seed choosing the images and drawing the augmentations. Default 0. */
   seed?: number;
@@ -42,7 +42,7 @@ export async function renderAugmentPreview(dataset: Dataset, augment: AugmentOpt
   const variants = options.variants ?? 4;
   const tile = options.tile ?? 160;
   const seed = options.seed ?? 0;
-  const decode = { width: tile, height: tile, resize: options.resize ?? 'squash' };
+  const decode = { width: tile, height: tile, resize: options.resize ?? DEFAULT_RESIZE };
   const items = pickItems(dataset, n, seed);
   const left = (col: number): number => GAP + col * (tile + GAP) + (col > 0 ? 2 * GAP : 0);
   const tiles = await Promise.all(

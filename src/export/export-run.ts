@@ -4,6 +4,7 @@ import { initBackend, type BackendPreference } from '../backend/index.ts';
 import { saveKerasModel } from '../keras/write-model.ts';
 import { exportOnnx } from '../models/engines/index.ts';
 import { ONNX_INPUT, ONNX_OUTPUT } from '../models/engines/layers-to-onnx.ts';
+import { isKerasResize } from '../data/decode.ts';
 import type { Preprocessing } from '../models/preprocess.ts';
 import { IMAGENET_BGR_MEANS } from '../models/vgg16-spec.ts';
 import { loadRun, type LoadedRun } from '../training/run-dir.ts';
@@ -37,6 +38,8 @@ export interface ExportSidecar {
     bgrMeans: number[];
     /** The same, in words. */
     description: string;
+    /** Python that builds the model's input `x` from a list `paths` (exactly ours in Keras resize modes). */
+    python: string;
   };
   /** The model's input: preprocessed images, NHWC float32. */
   input: { name: string; shape: [null, number, number, 3]; dtype: 'float32' };
@@ -62,15 +65,46 @@ export interface ExportResult {
   files: string[];
 }
 
+const SHARP_FITS = { squash: 'stretched to', crop: 'scaled to cover and centre-cropped to', pad: 'scaled to fit and padded (black) to' } as const;
+const CAFFE_STEP = `flip RGB to BGR and subtract the BGR means [${IMAGENET_BGR_MEANS.join(', ')}] (Keras preprocess_input, caffe mode, no scaling); NHWC`;
+
 function describePreprocessing(p: Preprocessing): string {
   const [h, w] = p.size;
-  const resize = { squash: 'stretched to', crop: 'scaled to cover and centre-cropped to', pad: 'scaled to fit and padded (black) to' }[p.resize];
+  if (isKerasResize(p.resize)) {
+    return (
+      `Keras load_img(path, target_size=(${h}, ${w}), interpolation='${p.resize}') and img_to_array, bit for bit ` +
+      `(Pillow decode: embedded ICC profile and EXIF orientation ignored, alpha dropped; Pillow '${p.resize}' resampling), as float32; ${CAFFE_STEP}`
+    );
+  }
   return (
-    `decode to 8-bit RGB (EXIF orientation applied, alpha flattened onto black), ${resize} ${w}x${h}` +
-    `${p.resize === 'squash' ? ' with nearest-neighbour sampling (Keras load_img)' : ''}, as float32; ` +
-    `flip RGB to BGR and subtract the BGR means [${IMAGENET_BGR_MEANS.join(', ')}] (Keras preprocess_input, caffe mode, no scaling); NHWC`
+    `decode to 8-bit sRGB (EXIF orientation applied, ICC profile converted, alpha flattened onto black), ` +
+    `${SHARP_FITS[p.resize]} ${w}x${h} with libvips nearest-neighbour sampling, as float32; ${CAFFE_STEP}`
   );
 }
+
+/**
+ * Python that builds the model's input batch `x` from image paths. In Keras modes it is exactly
+ * our input (the Keras oracle test feeds exports this); the sharp modes have no Python equivalent.
+ */
+function pythonRecipe(p: Preprocessing): string {
+  const [h, w] = p.size;
+  if (!isKerasResize(p.resize)) {
+    return (
+      `# resize '${p.resize}' decodes with libvips (sRGB, EXIF rotation), which Python cannot reproduce bit for bit; ` +
+      "retrain with a Keras resize mode (--resize nearest) for inputs Python reproduces exactly. Closest:\n" +
+      KERAS_PYTHON(h, w, 'nearest')
+    );
+  }
+  return KERAS_PYTHON(h, w, p.resize);
+}
+
+const KERAS_PYTHON = (h: number, w: number, interpolation: string) =>
+  [
+    'import numpy as np',
+    'import keras  # or: import tf_keras as keras',
+    `x = np.stack([keras.utils.img_to_array(keras.utils.load_img(path, target_size=(${h}, ${w}), interpolation='${interpolation}')) for path in paths])`,
+    'x = keras.applications.vgg16.preprocess_input(x)  # float32 NHWC, BGR minus the ImageNet means',
+  ].join('\n');
 
 /** The sidecar for `model` exported from `run` as `format`. */
 export function exportSidecar(run: Pick<LoadedRun, 'model' | 'classes' | 'preprocessing' | 'config'>, format: ExportFormat, runDir: string, files: string[]): ExportSidecar {
@@ -82,7 +116,7 @@ export function exportSidecar(run: Pick<LoadedRun, 'model' | 'classes' | 'prepro
     modelFormat: format,
     files,
     classes: [...run.classes],
-    preprocessing: { ...run.preprocessing, bgrMeans: [...IMAGENET_BGR_MEANS], description: describePreprocessing(run.preprocessing) },
+    preprocessing: { ...run.preprocessing, bgrMeans: [...IMAGENET_BGR_MEANS], description: describePreprocessing(run.preprocessing), python: pythonRecipe(run.preprocessing) },
     input: { name: names.input, shape: [null, h, w, 3], dtype: 'float32' },
     output: { name: names.output, shape: [null, run.classes.length] },
     run: { dir: runDir, strategy: run.config.strategy, created: new Date().toISOString() },

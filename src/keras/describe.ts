@@ -7,7 +7,8 @@ export interface KerasFileDescription {
   /** null when the file does not say (Keras 1 files, Keras 3 `.weights.h5`). */
   kerasVersion: string | null;
   backend: string | null;
-  layers: { name: string; params: number; weights: { name: string; shape: number[] }[] }[];
+  /** `name` is the layer's own name (from the config in a `.keras`); `path` its Keras 3 weights group, when it has one. */
+  layers: { name: string; path?: string; params: number; weights: { name: string; shape: number[] }[] }[];
   /** Model weights only; optimizer state in full-model files is not counted. */
   totalParams: number;
 }
@@ -24,7 +25,8 @@ const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 /** Summarise a read file: every layer with its weight names and shapes, and parameter counts. */
 export function describeKerasFile(file: KerasFile): KerasFileDescription {
   const layers = file.layers.map((l) => ({
-    name: l.path ?? l.name,
+    name: l.name,
+    ...(l.path !== undefined && { path: l.path }),
     params: l.weights.reduce((sum, w) => sum + count(w.shape), 0),
     weights: l.weights.map((w) => ({ name: w.name, shape: w.shape })),
   }));
@@ -52,7 +54,8 @@ export function formatKerasFileDescription(d: KerasFileDescription): string {
     `Layers (${d.layers.length}):`,
   ];
   for (const layer of d.layers) {
-    lines.push(`  ${layer.name}${layer.weights.length === 0 ? '  (no weights)' : `  ${grouped(layer.params)} params`}`);
+    const where = layer.path !== undefined && !layer.path.endsWith(`/${layer.name}`) ? ` (${layer.path})` : '';
+    lines.push(`  ${layer.name}${where}${layer.weights.length === 0 ? '  (no weights)' : `  ${grouped(layer.params)} params`}`);
     for (const w of layer.weights) lines.push(`    ${w.name}  (${w.shape.join(', ')})`);
   }
   lines.push('', `Total params: ${grouped(d.totalParams)}`);

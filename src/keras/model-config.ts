@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { buildLayer, type KernelInit } from './config-layers.ts';
+import { buildLayer, SUPPORTED_LAYER_CLASSES, type KernelInit } from './config-layers.ts';
+import { kerasSnakeCase } from './keras3-paths.ts';
 
 /**
  * Rebuild a tfjs model from a Keras model config: `model_config` of a legacy full-model `.h5` (Keras
@@ -11,6 +12,14 @@ import { buildLayer, type KernelInit } from './config-layers.ts';
  */
 
 const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
+
+/**
+ * Modules of Keras's own classes: Keras 3 and Keras 2 (`keras.src.models.functional`,
+ * `keras.layers`), tf_keras (`tf_keras.src.engine.functional`) and tf.keras.
+ */
+const KERAS_MODULE = /^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)/;
+/** Keras 3 records a `keras.ops` call on a tensor (`ops.add(x, 1.0)`) as a layer from these modules. */
+const KERAS_OPS_MODULE = /^keras(\.src)?\.ops(\.|$)/;
 
 /** A layer entry as Keras writes it; unknown keys (module, build_config, …) are ignored. */
 const layerEntrySchema = z.looseObject({
@@ -77,8 +86,15 @@ function parseEntry(raw: unknown, source: string, what: string): LayerEntry {
   }
   const entry = parsed.data;
   const name = entry.name ?? configName(entry.config) ?? entry.class_name;
+  if (entry.module != null && KERAS_OPS_MODULE.test(entry.module)) {
+    throw new UserError(
+      `${source}: layer '${name}' is the Keras op keras.ops.${kerasSnakeCase(entry.class_name)} (module ${entry.module}), ` +
+        'a function applied to tensors that transferkit cannot express; replace it with a built-in Keras layer ' +
+        `(supported: ${SUPPORTED_LAYER_CLASSES.join(', ')}) and save again.`,
+    );
+  }
   // Keras 3 marks classes from outside Keras with their package; a look-alike name must not pass.
-  const foreign = (entry.module != null && !entry.module.startsWith('keras')) ||
+  const foreign = (entry.module != null && !KERAS_MODULE.test(entry.module)) ||
     (entry.registered_name != null && entry.registered_name !== entry.class_name);
   if (foreign) {
     throw new UserError(
@@ -170,8 +186,7 @@ function buildFunctional(entry: LayerEntry, ctx: BuildContext): tf.LayersModel {
         const refs = nodeRefs(p.nodes[0], source, p.layer.name);
         const inputs = refs.map((r) => produced.get(r.layer)?.[r.node]?.[r.tensor]);
         if (inputs.some((t) => t === undefined)) break;
-        const tensors = inputs as tf.SymbolicTensor[];
-        const out = p.layer.apply(tensors.length === 1 ? tensors[0]! : tensors) as tf.SymbolicTensor | tf.SymbolicTensor[];
+        const out = applyLayer(p.layer, inputs as tf.SymbolicTensor[], source);
         produced.get(p.layer.name)!.push(Array.isArray(out) ? out : [out]);
         p.nodes.shift();
         progress = true;
@@ -188,6 +203,19 @@ function buildFunctional(entry: LayerEntry, ctx: BuildContext): tf.LayersModel {
       return t;
     });
   return tf.model({ inputs: resolve(body.input_layers, 'input'), outputs: resolve(body.output_layers, 'output'), name: body.name });
+}
+
+/** Call a rebuilt layer on its inputs; tfjs's own complaint (wrong input count, shapes) becomes one naming file and layer. */
+function applyLayer(layer: tf.layers.Layer, inputs: tf.SymbolicTensor[], source: string): tf.SymbolicTensor | tf.SymbolicTensor[] {
+  try {
+    return layer.apply(inputs.length === 1 ? inputs[0]! : inputs) as tf.SymbolicTensor | tf.SymbolicTensor[];
+  } catch (err) {
+    const shapes = inputs.map((t) => `[${t.shape.map((d) => d ?? 'None').join(', ')}]`).join(', ');
+    throw new UserError(
+      `${source}: layer '${layer.name}' (${layer.getClassName()}) cannot be applied to its inputs ${shapes} as saved ` +
+        `(${(err as Error).message}); transferkit cannot express this use of the layer.`,
+    );
+  }
 }
 
 /** `input_layers`/`output_layers`: a list of refs, or (single tensor, newer Keras) one bare ref. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { unzipSync, type Unzipped } from 'fflate';
 import { UserError } from '../errors.ts';
 import { readHdf5 } from './read-hdf5.ts';
-import { orderLayersByConfig } from './read-keras3.ts';
+import { nameLayersByConfig } from './read-keras3.ts';
 import type { KerasFile } from './types.ts';
 
 const WEIGHTS_ENTRY = 'model.weights.h5';
@@ -74,7 +74,7 @@ export async function readKerasArchive(path: string): Promise<KerasFile> {
     const out: KerasFile = {
       path,
       format: 'keras-archive',
-      layers: orderLayersByConfig(inner.layers, modelConfig),
+      layers: nameLayersByConfig(inner.layers, modelConfig),
     };
     if (typeof metadata?.keras_version === 'string') out.kerasVersion = metadata.keras_version;
     if (modelConfig !== undefined) out.modelConfig = modelConfig;

@@ -77,27 +77,41 @@ export function readKeras3Layers(root: Group, file: string): LayerWeights[] {
 
 interface ConfigLayer {
   class_name?: unknown;
-  config?: { layers?: unknown };
+  name?: unknown;
+  config?: { layers?: unknown; name?: unknown };
+}
+
+/** A config layer's weights path and the name the user gave it. */
+export interface ConfigLayerPath {
+  path: string;
+  name: string;
 }
 
 /**
- * The Keras 3 weights paths of a config's layers, in model order. Keras 3 names weight groups by
- * class, not by layer name (see keras3-paths.ts), so a config gives paths by the same rule.
+ * The Keras 3 weights paths of a config's layers, in model order, each with the layer's own name.
+ * Keras 3 names weight groups by class, not by layer name (see keras3-paths.ts), so a config gives
+ * paths by the same rule.
  */
-export function configLayerPaths(config: unknown, prefix = 'layers'): string[] {
+export function configLayerPaths(config: unknown, prefix = 'layers'): ConfigLayerPath[] {
   const layers = (config as ConfigLayer | undefined)?.config?.layers;
   if (!Array.isArray(layers)) return [];
   const nameOf = keras3Namer();
   return (layers as ConfigLayer[]).flatMap((layer) => {
     const path = `${prefix}/${nameOf(typeof layer?.class_name === 'string' ? layer.class_name : '')}`;
-    return [path, ...configLayerPaths(layer, `${path}/layers`)];
+    const own = layer?.name ?? layer?.config?.name;
+    const name = typeof own === 'string' ? own : path.slice(path.lastIndexOf('/') + 1);
+    return [{ path, name }, ...configLayerPaths(layer, `${path}/layers`)];
   });
 }
 
-/** Reorder alphabetically listed Keras 3 layers into the model order a config gives; unknown paths go last. */
-export function orderLayersByConfig(layers: LayerWeights[], config: unknown): LayerWeights[] {
-  const order = new Map(configLayerPaths(config).map((path, i) => [path, i]));
-  if (order.size === 0) return layers;
-  const rank = (l: LayerWeights) => order.get(l.path ?? '') ?? Number.MAX_SAFE_INTEGER;
-  return [...layers].sort((a, b) => rank(a) - rank(b));
+/**
+ * Alphabetically listed Keras 3 layers in the model order a config gives, each under the name the
+ * user gave it (`block1_conv1`, not `conv2d`); paths the config does not know go last, unrenamed.
+ */
+export function nameLayersByConfig(layers: LayerWeights[], config: unknown): LayerWeights[] {
+  const entries = configLayerPaths(config);
+  if (entries.length === 0) return layers;
+  const byPath = new Map(entries.map((e, i) => [e.path, { ...e, rank: i }]));
+  const rank = (l: LayerWeights) => byPath.get(l.path ?? '')?.rank ?? Number.MAX_SAFE_INTEGER;
+  return [...layers].sort((a, b) => rank(a) - rank(b)).map((l) => ({ ...l, name: byPath.get(l.path ?? '')?.name ?? l.name }));
 }

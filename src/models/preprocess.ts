@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { decodeImage, type ResizeMode } from '../data/decode.ts';
+import { decodeImage, DEFAULT_RESIZE, type ResizeMode } from '../data/decode.ts';
 import { UserError } from '../errors.ts';
 import { IMAGENET_BGR_MEANS } from './vgg16-spec.ts';
 
@@ -12,12 +12,12 @@ export interface Preprocessing {
   mode: 'caffe';
   /** Network input `[height, width]`. */
   size: [number, number];
-  /** How an image is fitted to `size`; `squash` is Keras `load_img(target_size=...)`. */
+  /** How an image is fitted to `size`; `nearest` (the default) is Keras `load_img(target_size=...)`. */
   resize: ResizeMode;
 }
 
-/** VGG16's ImageNet preprocessing: caffe mode, 224x224, squashed like Keras `load_img`. */
-export const VGG16_PREPROCESSING: Preprocessing = { mode: 'caffe', size: [224, 224], resize: 'squash' };
+/** VGG16's ImageNet preprocessing: caffe mode, 224x224, decoded exactly as Keras `load_img(target_size=(224, 224))`. */
+export const VGG16_PREPROCESSING: Preprocessing = { mode: 'caffe', size: [224, 224], resize: DEFAULT_RESIZE };
 
 /**
  * Keras `preprocess_input` in caffe mode on float RGB in [0, 255], shape [..., 3] (one image or a

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { UsageError, UserError } from '../errors.ts';
 import { parseOrThrow } from '../util/validate.ts';
-import { loadWeights } from '../keras/index.ts';
+import { loadWeights, type LoadReport } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
 import { VGG16_KERNEL_SIZE, VGG16_TOP_INPUT_SIDE, vgg16Layers, type Vgg16Layer } from './vgg16-spec.ts';
 
@@ -114,7 +114,8 @@ export async function vgg16(options: Vgg16Options = {}): Promise<tf.LayersModel>
 /**
  * VGG16 up to and including the layer named `cut` (e.g. `block5_pool` for bottleneck features,
  * `block3_pool` for the slice strategy). The top is included only when `cut` lies in it. Weights,
- * when given, load by layer name so a full file fills the prefix.
+ * when given, load by layer name so a full file fills the prefix; a file that leaves any prefix layer
+ * without weights (other layer names: not VGG16 weights) is refused, never run on zero kernels.
  */
 export async function vgg16Prefix(cut: string, options: Omit<Vgg16Options, 'includeTop' | 'pooling'> = {}): Promise<tf.LayersModel> {
   const full = vgg16Layers({ includeTop: true, classes: options.classes ?? 1000 });
@@ -129,9 +130,25 @@ export async function vgg16Prefix(cut: string, options: Omit<Vgg16Options, 'incl
 
 async function loadOrDispose(model: tf.LayersModel, weights: string | KerasFile, byName: boolean): Promise<void> {
   try {
-    await loadWeights(model, weights, { byName });
+    requireEveryLayer(model, await loadWeights(model, weights, { byName }));
   } catch (err) {
     model.dispose();
     throw err;
+  }
+}
+
+/**
+ * Loading by name skips layers the file lacks (Keras `by_name` semantics); a VGG16 with a silently
+ * uninitialised layer would compute garbage, so refuse it. The report is the loader's own matching
+ * (Keras 3 paths included), so there is one answer to "which stored layer is block1_conv1".
+ */
+function requireEveryLayer(model: tf.LayersModel, report: LoadReport): void {
+  const loaded = new Set(report.loaded.map((l) => l.layer));
+  const missing = model.layers.filter((l) => l.weights.length > 0 && !loaded.has(l.name)).map((l) => l.name);
+  if (missing.length > 0) {
+    throw new UserError(
+      `${report.file}: no weights for layer(s) ${missing.join(', ')} of VGG16 (the file's layers have other names or shapes); ` +
+        'expected a VGG16 weights file (e.g. from transferkit fetch-weights or transferkit init-weights)',
+    );
   }
 }

@@ -5,6 +5,7 @@ import { VGG16_BASE } from '../models/vgg16-spec.ts';
 import { STRATEGY_NAMES } from '../strategies/types.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { DEFAULT_RESIZE, RESIZE_MODES, type ResizeMode } from '../data/decode.ts';
 
 const convNames = VGG16_BASE.filter((l) => l.kind === 'conv').map((l) => l.name) as [string, ...string[]];
 const positive = z.number().positive();
@@ -61,8 +62,8 @@ export const trainOptionsSchema = z
     weights: z.string().min(1).optional(),
     /** Square input side in pixels (>= 32; the vgg head needs 224). Default: 224. */
     inputSize: z.number().int().min(32).default(224),
-    /** How images are fitted to the input: squash (Keras load_img) | crop | pad. Default: squash. */
-    resize: z.enum(['squash', 'crop', 'pad']).default('squash'),
+    /** How images are fitted to the input (see ResizeMode). Default: DEFAULT_RESIZE, Keras load_img nearest. */
+    resize: z.enum(RESIZE_MODES as [ResizeMode, ...ResizeMode[]]).default(DEFAULT_RESIZE),
     /** Validation fraction when the folder has no train/validation split. Default: 0.2. */
     valSplit: z.number().gt(0).lt(1).default(0.2),
     /** Early stopping patience in epochs on val_loss (0 = off). Default: 5. */

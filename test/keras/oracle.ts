@@ -234,3 +234,15 @@ export async function stopKeras(): Promise<void> {
   s.child.stdin.end();
   await exited;
 }
+
+/**
+ * One request to scripts/oracle/keras_io.py (Keras's load_img on real files, export checks); its
+ * JSON reply. Throws with Keras's error when the script reports one.
+ */
+export async function kerasIo<T>(request: Record<string, unknown>): Promise<T> {
+  requireVenv();
+  const { stdout } = await run(PYTHON, [join(ORACLE_DIR, 'keras_io.py'), JSON.stringify(request)], { maxBuffer: 1 << 24 });
+  const reply = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: boolean; error?: string } & T;
+  if (!reply.ok) throw new Error(`keras_io.py ${String(request.op)}: ${reply.error}`);
+  return reply;
+}

@@ -62,17 +62,6 @@ export async function resolveEngine(choice: EngineChoice): Promise<EngineName> {
   return (await onnxLoads()) ? 'onnx' : 'tfjs';
 }
 
-/**
- * Loading by name skips layers the file lacks (Keras `by_name` semantics); a frozen prefix with a
- * silently uninitialised layer would poison every cached feature, so refuse it.
- */
-function requireAllWeights(model: tf.LayersModel, file: KerasFile): void {
-  const present = new Set(file.layers.filter((l) => l.weights.length > 0).map((l) => l.name));
-  const missing = model.layers.filter((l) => l.weights.length > 0 && !present.has(l.name)).map((l) => l.name);
-  if (missing.length > 0)
-    throw new UserError(`${file.path}: no weights for layer(s) ${missing.join(', ')} of the VGG16 prefix; expected a VGG16 weights file (e.g. from transferkit fetch-weights or transferkit init-weights)`);
-}
-
 /** `cut` then the extra cuts, each once: the order `runAll` answers in. */
 function engineCuts(cut: string, extra: readonly string[] = []): string[] {
   return [...new Set([cut, ...extra])];
@@ -92,13 +81,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Prefix
   const base = new Set(VGG16_LAYER_NAMES);
   if (cuts.length > 1 && !cuts.every((c) => base.has(c))) throw new UserError(`several cuts in one pass must all be conv-base layers (block1_conv1 … block5_pool), got ${cuts.join(', ')}`);
   const deepest = cuts.reduce((a, b) => (VGG16_LAYER_NAMES.indexOf(b) > VGG16_LAYER_NAMES.indexOf(a) ? b : a));
+  // vgg16Prefix refuses a file that leaves any prefix layer without weights.
   const model = await vgg16Prefix(deepest, { inputShape: [inputSize, inputSize, 3], weights });
-  try {
-    requireAllWeights(model, weights);
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
   if (engine === 'tfjs') return createTfjsEngine(model, inputSize, cuts);
   try {
     const outputs = cuts.map((c) => ({ name: c, shape: model.getLayer(c).outputShape.slice(1) as number[] }));
