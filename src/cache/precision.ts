@@ -21,6 +21,7 @@ import type { EngineChoice } from '../models/engines/types.ts';
 import { VGG16_PREPROCESSING } from '../models/preprocess.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { decodeBatch, toInput } from './batch-runner.ts';
+import { requireCacheFolder } from './feature-store.ts';
 import { weightsFileHash } from './fingerprint.ts';
 
 export type PrecisionChoice = 'auto' | 'fp32' | 'int8';
@@ -143,6 +144,7 @@ export async function resolvePrecision(items: readonly { path: string; hash?: st
     if (o.precision === 'int8') throw new UserError('--precision int8 runs on the onnx engine with the CPU provider only; use --precision fp32 or auto with --engine tfjs or a GPU provider');
     return fallback('auto', 'precision fp32: int8 runs on onnxruntime CPU only, and this run uses another engine or provider');
   }
+  await requireCacheFolder(o.cache);
   const c = { ...CALIBRATION_DEFAULTS, ...o.calibration };
   const weightBits = o.calibration?.weightBits ?? (await int8WeightBits());
   const chosen = await sample(items, c.seed, c.images + c.heldBack);
