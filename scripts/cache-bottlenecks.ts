@@ -1,8 +1,9 @@
 /**
  * `npm run cache-bottlenecks -- DATA_DIR... --weights FILE [--cuts block3_pool,block4_pool,block5_pool]
- *   [--input-size 224] [--cache DIR] [--engine auto|onnx|tfjs] [--workers N] [--batch-size N]
+ *   [--input-size 224] [--cache DIR] [--engine auto|onnx|tfjs] [--precision auto|fp32|int8] [--workers N] [--batch-size N]
  *   [--export npy|h5 --out DIR]`
- * Fills the feature cache for several datasets and cut points in one go, and optionally exports
+ * Fills the feature cache for several datasets and cut points in one go (one forward pass per image
+ * writes every cut), and optionally exports
  * each (dataset, cut) for Python users to OUT/<dataset>/<cut>/ (.npy + classes.json, or features.h5).
  */
 import { Command, Option } from 'commander';
@@ -10,6 +11,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem } from '../src/cache/extract-features.ts';
 import { exportFeatures } from '../src/cache/export-features.ts';
+import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../src/cache/precision.ts';
 import { ExtractProgressReporter } from '../src/cache/progress-reporter.ts';
 import { splitNames } from '../src/data/dataset.ts';
 import { scanDataset, withoutPaths } from '../src/data/scan.ts';
@@ -25,6 +27,7 @@ const schema = z.object({
   inputSize: z.coerce.number().int().min(32),
   cache: z.string().min(1),
   engine: z.enum(['auto', 'onnx', 'tfjs']),
+  precision: precisionSchema,
   workers: z.coerce.number().int().min(1),
   batchSize: z.coerce.number().int().min(1),
   export: z.enum(['npy', 'h5']).optional(),
@@ -38,6 +41,7 @@ const program = new Command('cache-bottlenecks')
   .option('--input-size <px>', 'square input side', String(EXTRACT_DEFAULTS.inputSize))
   .option('--cache <dir>', 'feature cache directory', featureCacheDir())
   .addOption(new Option('--engine <name>').choices(['auto', 'onnx', 'tfjs']).default('auto'))
+  .addOption(new Option('--precision <p>', 'feature precision').choices(PRECISION_CHOICES).default(DEFAULT_PRECISION))
   .option('--workers <n>', 'extraction processes', '1')
   .option('--batch-size <n>', 'images per engine call', String(EXTRACT_DEFAULTS.batchSize))
   .addOption(new Option('--export <format>', 'also export features for Python').choices(['npy', 'h5']))
@@ -50,18 +54,22 @@ const program = new Command('cache-bottlenecks')
     for (const dir of dirs) {
       const dataset = await scanDataset(dir);
       const items: ExtractItem[] = splitNames(dataset).flatMap((s) => dataset.splits[s] ?? []);
-      for (const cut of o.cuts) {
-        console.log(`== ${dir} @ ${cut}`);
-        const reporter = new ExtractProgressReporter();
-        const prefix = { weights: o.weights, cut, inputSize: o.inputSize, cache: o.cache };
-        const s = await extractFeatures(items, { ...prefix, engine: o.engine, workers: o.workers, batchSize: o.batchSize, onProgress: reporter.update });
-        reporter.stop();
-        console.log(`computed ${s.computed}, reused ${s.reused}, unreadable ${s.unreadable.length} (${s.seconds.toFixed(1)} s)`);
-        for (const u of s.unreadable) console.error(describeUnreadable(u));
-        if (o.export) {
-          // Unreadable images have no features; export the rest, labels aligned.
-          const readable = withoutPaths(dataset, new Set(s.unreadable.map((u) => u.path)));
-          const files = await exportFeatures(readable, prefix, o.export, join(o.out!, basename(dataset.root), cut));
+      console.log(`== ${dir} @ ${o.cuts.join(', ')}`);
+      const reporter = new ExtractProgressReporter();
+      const [cut, ...extraCuts] = o.cuts as [string, ...string[]];
+      const base = { weights: o.weights, inputSize: o.inputSize, cache: o.cache };
+      const s = await extractFeatures(items, {
+        ...base, cut, extraCuts, precision: o.precision, engine: o.engine, workers: o.workers, batchSize: o.batchSize, onProgress: reporter.update,
+        onPrecision: (d) => console.log(d.message),
+      });
+      reporter.stop();
+      console.log(`computed ${s.computed}, reused ${s.reused}, unreadable ${s.unreadable.length} (${s.seconds.toFixed(1)} s, ${s.precision.precision})`);
+      for (const u of s.unreadable) console.error(describeUnreadable(u));
+      if (o.export) {
+        // Unreadable images have no features; export the rest, labels aligned.
+        const readable = withoutPaths(dataset, new Set(s.unreadable.map((u) => u.path)));
+        for (const c of o.cuts) {
+          const files = await exportFeatures(readable, { ...base, cut: c, precision: s.precision }, o.export, join(o.out!, basename(dataset.root), c));
           console.log(`exported ${files.join(', ')}`);
         }
       }

@@ -25,7 +25,8 @@ export async function trainTinyRun(prefix: string, options: TrainOptions = {}): 
   const runDir = join(tmp, 'run');
   await train(
     data,
-    { strategy: 'freeze', epochs: 2, inputSize: 32, batchSize: 8, dense: 16, weights, cache: join(tmp, 'cache'), out: runDir, quiet: true, ...options },
+    // fp32 unless asked: these runs check that engines agree, and tfjs computes fp32 only.
+    { strategy: 'freeze', epochs: 2, inputSize: 32, batchSize: 8, dense: 16, weights, cache: join(tmp, 'cache'), out: runDir, quiet: true, precision: 'fp32', ...options },
     { log: () => {} },
   );
   return { tmp, data, runDir };

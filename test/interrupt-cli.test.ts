@@ -4,6 +4,7 @@ import { access, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_PRECISION } from '../src/cache/precision.ts';
 import { extractFeatures } from '../src/cache/extract-features.ts';
 import { scanDataset } from '../src/data/scan.ts';
 import { initWeights } from '../src/models/init-weights.ts';
@@ -145,9 +146,10 @@ async function wizardUpToSimilarity(): Promise<PtySession> {
 ptyTest('Ctrl-C in the wizard while the advisor measures: its linear probe stops, the wizard ends (130) with nothing written', async (t) => {
   const wizardCache = featureCacheDir({ TRANSFERKIT_HOME: home });
   const dataset = await scanDataset(data, { valSplit: 0.2, seed: 1337 });
-  const items = [...dataset.splits.train, ...dataset.splits.validation];
-  // Both probe cuts already cached, so Ctrl-C lands in the probes' training, where it used to be ignored.
-  for (const cut of ['block5_pool', 'block3_pool']) await extractFeatures(items, { weights, inputSize: 64, cache: wizardCache, cut });
+  // Validation images are not calibrated on: the same int8 calibration the wizard decides on its training images.
+  const items = [...dataset.splits.train, ...dataset.splits.validation.map((i) => ({ ...i, augment: false }))];
+  // Both probe cuts already cached (one pass, the wizard's default precision), so Ctrl-C lands in the probes' training.
+  await extractFeatures(items, { weights, inputSize: 64, cache: wizardCache, cut: 'block5_pool', extraCuts: ['block3_pool'], precision: DEFAULT_PRECISION });
   const wizard = await wizardUpToSimilarity();
   t.regex(wizard.screen, /warning: random-init weights: accuracy here says nothing about ImageNet transfer/);
   wizard.type(KEY.enter); // "not sure: let the advisor measure it"

@@ -1,13 +1,13 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../src/errors.ts';
 import type { Preprocessing } from '../src/models/preprocess.ts';
 import { EVALUATION_FILES, evaluateRun, evaluationItems, type EvaluationReport } from '../src/training/evaluate.ts';
-import { inferImages } from '../src/training/infer.ts';
+import { inferImages, runInt8Prefix } from '../src/training/infer.ts';
 import { predictRun } from '../src/training/predict-run.ts';
 import { loadRun } from '../src/training/run-dir.ts';
 import { trainTinyRun } from './evaluate-fixture.ts';
@@ -74,6 +74,28 @@ test.serial('predictRun and the predict CLI: onnx probabilities match tfjs to 1e
       }
     }
   }
+});
+
+test.serial('a run trained on int8 features predicts and evaluates with its int8 prefix (the features it trained on)', async (t) => {
+  const int8Run = await trainTinyRun('tk-run-int8-', { precision: 'int8' });
+  const config = JSON.parse(await readFile(join(int8Run.runDir, 'config.json'), 'utf8')) as { precision: { precision: string; calibration: string } };
+  t.is(config.precision.precision, 'int8');
+  t.regex(await readFile(join(int8Run.runDir, 'report.html'), 'utf8'), /feature precision<\/td><td>int8 \(calibration [0-9a-f]{12}…\): precision int8/);
+  const run = await loadRun(int8Run.runDir);
+  t.truthy(run.int8);
+  const { items } = await evaluationItems(int8Run.runDir, run);
+  const int8 = await inferImages(run.model, items, run.preprocessing, { engine: 'onnx', int8Prefix: runInt8Prefix(run) });
+  const fp32 = await inferImages(run.model, items, run.preprocessing, { engine: 'onnx' });
+  run.model.dispose();
+  t.regex(int8.engine, /^onnx-int8 \+ tfjs-/);
+  const diff = maxDiff(int8.probabilities, fp32.probabilities);
+  t.true(diff > 0 && diff < 0.05, `int8 vs fp32 probabilities differ by ${diff}`);
+  const predicted = await predictRun(int8Run.runDir, [join(int8Run.data, 'validation')], { engine: 'onnx' });
+  for (const [i, p] of predicted.predictions.entries()) {
+    const top = p.predictions[0]!;
+    t.true(Math.abs(top.probability - int8.probabilities[i]![top.index]!) < 1e-6, p.image);
+  }
+  await rm(int8Run.tmp, { recursive: true, force: true });
 });
 
 test.serial('a model the converter cannot express: auto falls back to tfjs, onnx is a user error', async (t) => {

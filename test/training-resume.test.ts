@@ -90,7 +90,7 @@ for (const [strategy, backend, epochs] of [['freeze', 'cpu', 12], ['finetune', '
 }
 
 test.serial('Ctrl-C (the abort signal) mid-run, then resumeTraining: the same weights as an uninterrupted run; a finished run is not resumed', async (t) => {
-  const options = { strategy: 'freeze', inputSize: 32, weights, cache: join(tmp, 'cache'), epochs: 5, batchSize: 4, lr: 0.01, seed: 3, quiet: true } as const;
+  const options = { strategy: 'freeze', inputSize: 32, weights, cache: join(tmp, 'cache'), epochs: 5, batchSize: 4, lr: 0.01, seed: 3, quiet: true, precision: 'int8' } as const;
   const reference = await train(data, { ...options, out: join(tmp, 'abort-reference') }, { log: () => {} });
   const controller = new AbortController();
   const out = join(tmp, 'aborted');
@@ -100,8 +100,14 @@ test.serial('Ctrl-C (the abort signal) mid-run, then resumeTraining: the same we
   const stopped = await train(data, { ...options, out }, { log, signal: controller.signal });
   t.true(stopped.interrupted);
   t.is(stopped.history.length, 3);
-  const resumed = await resumeTraining(out, { log: () => {} });
+  t.is(stopped.extraction.precision.precision, 'int8');
+  const resumeLog: string[] = [];
+  const resumed = await resumeTraining(out, { log: (line) => resumeLog.push(line) });
   t.false(resumed.interrupted);
+  // The resumed run reads the int8 features it started with, under the recorded calibration, without deciding again.
+  t.deepEqual(resumed.extraction.precision, stopped.extraction.precision);
+  t.false(resumeLog.some((line) => line.startsWith('precision ')), resumeLog.join('\n'));
+  t.true((await readdir(out)).includes(RUN_FILES.calibration));
   t.deepEqual(resumed.history.map((h) => h.val_loss), reference.history.map((h) => h.val_loss));
   const [want, got] = [await modelWeights(reference.runDir), await modelWeights(out)];
   for (const [name, w] of want) t.deepEqual(got.get(name), w, name);

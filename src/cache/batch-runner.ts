@@ -45,8 +45,8 @@ export async function decodeBatch(jobs: readonly FeatureJob[], ctx: ExtractConte
   return out;
 }
 
-/** Preprocessed NHWC float32 input for the engine. */
-function toInput(pixels: readonly Uint8Array[], inputSize: number): Float32Array {
+/** Preprocessed NHWC float32 input for the engine (Keras caffe mode). */
+export function toInput(pixels: readonly Uint8Array[], inputSize: number): Float32Array {
   const per = inputSize * inputSize * 3;
   const raw = new Uint8Array(pixels.length * per);
   pixels.forEach((p, i) => raw.set(p, i * per));
@@ -61,11 +61,14 @@ export async function computeBatch(batch: DecodedBatch, engine: EngineSource, st
   const n = batch.jobs.length;
   if (n === 0) return { computed: 0, unreadable: batch.unreadable, bytes: 0 };
   const run = typeof engine === 'function' ? await engine() : engine;
-  const features = await run.run(toInput(batch.pixels, inputSize), n);
-  const per = features.length / n;
-  const entries = batch.jobs.map((job, i) => ({ key: job.key, features: features.subarray(i * per, (i + 1) * per) }));
+  const outputs = await run.runAll(toInput(batch.pixels, inputSize), n);
+  const entries = outputs.flatMap((features, k) => {
+    const per = features.length / n;
+    return batch.jobs.map((job, i) => ({ key: (job.keys ?? [job.key])[k]!, features: features.subarray(i * per, (i + 1) * per) }));
+  });
   await store.put(entries);
-  return { computed: n, unreadable: batch.unreadable, bytes: n * per * (store.dtype === 'float16' ? 2 : 4) };
+  const values = outputs.reduce((sum, f) => sum + f.length, 0);
+  return { computed: n, unreadable: batch.unreadable, bytes: values * (store.dtype === 'float16' ? 2 : 4) };
 }
 
 /**

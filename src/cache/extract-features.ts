@@ -11,6 +11,8 @@ import { missingFileReason, uniqueByPath } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
+import { engineOptions } from './jobs.ts';
+import { FP32, loadCalibration, resolvePrecision, type PrecisionChoice, type PrecisionDecision, type ResolvedPrecision, type ResolvePrecisionOptions } from './precision.ts';
 import type { EngineChoice, PrefixEngine } from '../models/engines/types.ts';
 import { VGG16_PREPROCESSING } from '../models/preprocess.ts';
 import { augmentationVariant, isNoAugmentation } from '../data/augment.ts';
@@ -40,9 +42,21 @@ export interface PrefixOptions {
   resize?: ResizeMode;
   /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
   cache?: string;
+  /**
+   * Precision of the features. Extraction takes a choice (`auto` decides per run, see
+   * `resolvePrecision`); reading needs the decided one (`ExtractSummary.precision`). Default: fp32
+   * here; `train`, the wizard and the commands default to DEFAULT_PRECISION (auto).
+   */
+  precision?: PrecisionChoice | ResolvedPrecision;
 }
 
 export interface ExtractOptions extends PrefixOptions {
+  /** More cuts written from the same forward pass as `cut` (each under its own fingerprint). Default: none. */
+  extraCuts?: readonly string[];
+  /** Calibration settings for int8 (see CALIBRATION_DEFAULTS). Default: those defaults. */
+  calibration?: ResolvePrecisionOptions['calibration'];
+  /** Told how the precision was decided (e.g. the guard fell back to fp32). Default: none. */
+  onPrecision?: (decision: PrecisionDecision) => void;
   /** Augmented copies per image on top of the original. Default: 0. */
   augmentCopies?: number;
   /** Augmentation for the copies (required when augmentCopies > 0). Default: none. */
@@ -72,6 +86,8 @@ export const EXTRACT_DEFAULTS = {
   workers: 1,
   batchSize: 8,
   dtype: 'float32',
+  // The low-level call reads back what it wrote with the same options; runs and commands use auto.
+  precision: 'fp32',
 } as const satisfies Partial<ExtractOptions>;
 
 export interface ExtractProgress {
@@ -89,6 +105,12 @@ export interface ExtractProgress {
 export interface ExtractSummary {
   fingerprint: string;
   identity: PrefixIdentity;
+  /** Fingerprint of each cut written (`cut` and `extraCuts`). */
+  fingerprints: Record<string, string>;
+  /** The precision used: pass it as `precision` to `loadFeatures`. */
+  precision: ResolvedPrecision;
+  /** How it was decided (absent when the caller passed a decided precision). */
+  precisionDecision?: PrecisionDecision;
   /** Engine that computed (`none` when everything was cached). */
   engine: string;
   total: number;
@@ -104,8 +126,16 @@ export interface ExtractSummary {
   interrupted: boolean;
 }
 
+/** A decided precision from the option (a bare `fp32` or nothing is fp32). */
+function decided(p: PrefixOptions['precision'], action: string): ResolvedPrecision {
+  if (p === undefined || p === 'fp32') return FP32;
+  if (typeof p === 'object') return p;
+  throw new UserError(`${action} needs a decided precision (fp32, or int8 with its calibration from ExtractSummary.precision), not '${p}'`);
+}
+
 /** The fingerprint (and what went into it) for features of `options`. */
 export async function resolvePrefix(options: PrefixOptions): Promise<{ fingerprint: string; identity: PrefixIdentity }> {
+  const precision = decided(options.precision, 'reading cached features');
   const identity: PrefixIdentity = {
     weightsHash: await weightsFileHash(options.weights).catch((err: NodeJS.ErrnoException) => {
       throw new UserError(`weights file ${options.weights}: ${err.code === 'ENOENT' ? 'not found' : err.message}; pass --weights FILE (e.g. from transferkit init-weights or transferkit fetch-weights)`);
@@ -114,6 +144,7 @@ export async function resolvePrefix(options: PrefixOptions): Promise<{ fingerpri
     inputSize: options.inputSize ?? EXTRACT_DEFAULTS.inputSize,
     resize: options.resize ?? EXTRACT_DEFAULTS.resize,
     preprocessing: VGG16_PREPROCESSING.mode,
+    ...(precision.precision === 'int8' ? { precision: `int8:${precision.calibration}` } : {}),
   };
   return { fingerprint: prefixFingerprint(identity), identity };
 }
@@ -131,7 +162,7 @@ export function variantIds(copies: number, spec: AugmentationSpec | undefined): 
 
 /** The cache keys a set of items needs, and the items that could not even be read. */
 export interface JobPlan {
-  /** Every image variant by cache key: the same image content under two names is computed once. */
+  /** Every image variant by cache key (the first cut's): the same image content under two names is computed once. */
   wanted: Map<string, FeatureJob>;
   /** Files that cannot be read have no hash: they are unreadable by their path. */
   unreadable: Unreadable[];
@@ -139,8 +170,8 @@ export interface JobPlan {
   samePaths(path: string): string[];
 }
 
-/** Every image variant `items` need under `fingerprint`, by cache key. */
-export async function planJobs(items: readonly ExtractItem[], fingerprint: string, variants: readonly string[]): Promise<JobPlan> {
+/** Every image variant `items` need under `fingerprint` (and the extra cuts' fingerprints, written by the same job), by cache key. */
+export async function planJobs(items: readonly ExtractItem[], fingerprint: string, variants: readonly string[], extraFingerprints: readonly string[] = []): Promise<JobPlan> {
   const wanted = new Map<string, FeatureJob>();
   const pathsByHash = new Map<string, string[]>();
   const hashOf = new Map<string, string>();
@@ -156,8 +187,8 @@ export async function planJobs(items: readonly ExtractItem[], fingerprint: strin
     if (same) same.push(item.path);
     else pathsByHash.set(imageHash, [item.path]);
     (item.augment === false ? variants.slice(0, 1) : variants).forEach((variant, copy) => {
-      const key = featureKey({ fingerprint, imageHash, variant });
-      if (!wanted.has(key)) wanted.set(key, { key, path: item.path, imageHash, copy });
+      const keys = [fingerprint, ...extraFingerprints].map((f) => featureKey({ fingerprint: f, imageHash, variant }));
+      if (!wanted.has(keys[0]!)) wanted.set(keys[0]!, { key: keys[0]!, keys, path: item.path, imageHash, copy });
     });
   }
   return { wanted, unreadable, samePaths: (path) => pathsByHash.get(hashOf.get(path) ?? '') ?? [path] };
@@ -171,12 +202,21 @@ export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
 export async function extractFeatures(items: readonly ExtractItem[], options: ExtractOptions): Promise<ExtractSummary> {
   const o = { ...EXTRACT_DEFAULTS, ...options, cache: options.cache ?? featureCacheDir() };
   const started = performance.now();
-  const { fingerprint, identity } = await resolvePrefix(o);
+  const cuts = [...new Set([o.cut, ...(o.extraCuts ?? [])])];
+  let decision: PrecisionDecision | undefined;
+  if (typeof o.precision === 'string' && o.precision !== 'fp32') {
+    decision = await resolvePrecision(items, { ...o, precision: o.precision, cuts });
+    o.onPrecision?.(decision);
+  }
+  const precision = decision?.resolved ?? decided(o.precision, 'extraction');
+  const prefixes = await Promise.all(cuts.map((cut) => resolvePrefix({ ...o, cut, precision })));
+  const { fingerprint, identity } = prefixes[0]!;
   const variants = variantIds(o.augmentCopies, o.augmentation);
   const store = await FeatureStore.open(o.cache, { dtype: o.dtype });
   try {
-    const { wanted, unreadable, samePaths } = await planJobs(items, fingerprint, variants);
-    const jobs = [...wanted.values()].filter((job) => !store.has(job.key));
+    // One pass writes every cut: an image is computed when any of its cuts is missing.
+    const { wanted, unreadable, samePaths } = await planJobs(items, fingerprint, variants, prefixes.slice(1).map((p) => p.fingerprint));
+    const jobs = [...wanted.values()].filter((job) => (job.keys ?? [job.key]).some((k) => !store.has(k)));
     const progress: ExtractProgress = { total: wanted.size, done: wanted.size - jobs.length, computed: 0, reused: wanted.size - jobs.length, unreadable: 0, rate: 0 };
     let bytesWritten = 0;
     let engineName = 'none';
@@ -185,6 +225,9 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
       const ctx: ExtractContext = {
         weights: o.weights,
         cut: identity.cut,
+        extraCuts: cuts.slice(1),
+        // Read only when something is computed: a fully cached run needs no calibration.
+        int8: precision.precision === 'int8' ? (decision?.calibration ?? (await loadCalibration(o.cache, precision.calibration))).ranges : undefined,
         inputSize: identity.inputSize,
         resize: identity.resize,
         engine: o.engine,
@@ -205,10 +248,10 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
         bytesWritten += r.bytes;
         o.onProgress?.({ ...progress });
       };
-      const onReady = async (engine: string, outputShape: readonly number[]): Promise<void> => {
+      const onReady = async (engine: string, outputShapes: readonly (readonly number[])[]): Promise<void> => {
         engineName = engine;
         computeStart = performance.now();
-        await store.putMeta({ fingerprint, shape: [...outputShape], ...identity, weights: o.weights });
+        for (const [k, p] of prefixes.entries()) await store.putMeta({ fingerprint: p.fingerprint, shape: [...outputShapes[k]!], ...p.identity, weights: o.weights });
       };
       if (o.workers > 1) {
         await runWorkerPool(chunks(jobs, o.batchSize), ctx, o.workers, { onReady, onResult, signal: o.signal });
@@ -216,8 +259,8 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
         // Created on first need: a rerun where only unreadable files are left starts no engine.
         let engine: Promise<PrefixEngine> | undefined;
         const getEngine = (): Promise<PrefixEngine> =>
-          (engine ??= createEngine({ weights: o.weights, cut: ctx.cut, inputSize: ctx.inputSize, engine: o.engine, backend: o.backend }).then(async (e) => {
-            await onReady(e.name, e.outputShape);
+          (engine ??= createEngine(engineOptions(ctx)).then(async (e) => {
+            await onReady(e.name, e.outputShapes);
             return e;
           }));
         try {
@@ -231,6 +274,9 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
     return {
       fingerprint,
       identity,
+      fingerprints: Object.fromEntries(cuts.map((c, k) => [c, prefixes[k]!.fingerprint])),
+      precision,
+      precisionDecision: decision,
       engine: engineName,
       total: progress.total,
       computed: progress.computed,

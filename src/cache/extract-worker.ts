@@ -8,7 +8,7 @@ import { createEngine } from '../models/engines/index.ts';
 import type { PrefixEngine } from '../models/engines/types.ts';
 import { computeBatch, decodeBatch, type DecodedBatch } from './batch-runner.ts';
 import { FeatureStore } from './feature-store.ts';
-import type { ExtractContext } from './jobs.ts';
+import { engineOptions, type ExtractContext } from './jobs.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 const send = (m: FromWorker): void => void process.send!(m);
@@ -24,8 +24,8 @@ let queue: Promise<void> = Promise.resolve();
 async function init(c: ExtractContext): Promise<void> {
   ctx = c;
   store = await FeatureStore.open(c.cacheDir, { dtype: c.dtype });
-  engine = await createEngine({ weights: c.weights, cut: c.cut, inputSize: c.inputSize, engine: c.engine, backend: c.backend, threads: c.threads });
-  send({ type: 'ready', engine: engine.name, outputShape: [...engine.outputShape] });
+  engine = await createEngine(engineOptions(c));
+  send({ type: 'ready', engine: engine.name, outputShapes: engine.outputShapes.map((s) => [...s]) });
 }
 
 function fail(err: unknown): void {

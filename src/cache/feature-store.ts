@@ -35,6 +35,13 @@ export function featureKey({ fingerprint, imageHash, variant }: FeatureKeyParts)
   return `f/${fingerprint}/${imageHash}/${variant}`;
 }
 
+/** Refuse a feature cache path that names a file (a missing folder is fine: it is created). */
+export async function requireCacheFolder(dir: string): Promise<void> {
+  if ((await stat(dir).catch(() => undefined))?.isDirectory() === false) {
+    throw new UserError(`feature cache ${dir} is a file, not a folder; pass --cache with a folder path (it is created when missing)`);
+  }
+}
+
 /** Everything stored under one fingerprint sorts together: [start, end) of its key range. */
 function fingerprintRange(fingerprint: string): { start: string; end: string } {
   return { start: `f/${fingerprint}/`, end: `f/${fingerprint}0` };
@@ -119,9 +126,7 @@ export class FeatureStore {
   /** Open (creating when needed) the store in `dir`; several processes may open the same one. */
   static async open(dir: string, options: FeatureStoreOptions = {}): Promise<FeatureStore> {
     const readOnly = options.readOnly ?? false;
-    if ((await stat(dir).catch(() => undefined))?.isDirectory() === false) {
-      throw new UserError(`feature cache ${dir} is a file, not a folder; pass --cache with a folder path (it is created when missing)`);
-    }
+    await requireCacheFolder(dir);
     if (!readOnly) await mkdir(dir, { recursive: true });
     let env: RootDatabase;
     try {

@@ -2,7 +2,8 @@
  * The prefix fingerprint: what determines a feature besides the image. Any change to the weights,
  * cut, input size, resize mode or preprocessing gives a new fingerprint, so a cache lookup can never
  * return features computed under other settings. The engine is deliberately not part of it: onnx
- * and tfjs compute the same function (to 1e-4), so their features are interchangeable.
+ * and tfjs compute the same function (to 1e-4), so their features are interchangeable. Precision
+ * is: int8 features (and each calibration's) never answer an fp32 request.
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -25,11 +26,13 @@ export interface PrefixIdentity {
   resize: ResizeMode;
   /** Preprocessing id, e.g. `caffe` (Keras preprocess_input mode). */
   preprocessing: string;
+  /** `int8:<calibration fingerprint>` for int8 features; absent for fp32 (whose keys predate it). */
+  precision?: string;
 }
 
 /** Hex SHA-256 over the identity in a fixed field order. */
 export function prefixFingerprint(id: PrefixIdentity): string {
-  const canonical = [SCHEME, id.weightsHash, id.cut, id.inputSize, id.resize, id.preprocessing].join('\n');
+  const canonical = [SCHEME, id.weightsHash, id.cut, id.inputSize, id.resize, id.preprocessing, ...(id.precision ? [id.precision] : [])].join('\n');
   return createHash('sha256').update(canonical).digest('hex');
 }
 

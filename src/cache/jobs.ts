@@ -3,13 +3,17 @@ import type { BackendPreference } from '../backend/index.ts';
 import type { AugmentOptions } from '../data/augment-options.ts';
 import type { ResizeMode } from '../data/decode.ts';
 import type { UnreadableImage } from '../data/unreadable.ts';
+import type { CreateEngineOptions } from '../models/engines/index.ts';
+import type { Int8Ranges } from '../models/engines/prefix-graph.ts';
 import type { EngineChoice } from '../models/engines/types.ts';
 import type { FeatureDtype } from './feature-store.ts';
 
 /** One image variant to compute features for. */
 export interface FeatureJob {
-  /** Cache key (`featureKey`). */
+  /** Cache key (`featureKey`) at the context's `cut`. */
   key: string;
+  /** Keys at `cut` then each of `extraCuts`, written from one pass. Default: [key]. */
+  keys?: string[];
   /** Image file. */
   path: string;
   /** Its content hash (seeds its augmentation, so renamed files keep their variants). */
@@ -40,6 +44,10 @@ export interface ExtractContext {
   /** Weights file path (each worker reads it itself). */
   weights: string;
   cut: string;
+  /** More cuts computed in the same pass. */
+  extraCuts?: string[];
+  /** Run the int8 graph with these calibrated ranges; fp32 when absent. */
+  int8?: Int8Ranges;
   inputSize: number;
   resize: ResizeMode;
   engine: EngineChoice;
@@ -50,4 +58,9 @@ export interface ExtractContext {
   cacheDir: string;
   dtype: FeatureDtype;
   augmentation?: AugmentationSpec;
+}
+
+/** The engine every process builds for `ctx`. */
+export function engineOptions(ctx: ExtractContext): CreateEngineOptions {
+  return { weights: ctx.weights, cut: ctx.cut, extraCuts: ctx.extraCuts, int8: ctx.int8, inputSize: ctx.inputSize, engine: ctx.engine, backend: ctx.backend, threads: ctx.threads };
 }

@@ -26,8 +26,8 @@ const WORKER_EXEC_ARGV =
 const IN_FLIGHT = 2;
 
 export interface PoolHooks {
-  /** First worker ready: its engine name and feature shape. */
-  onReady: (engine: string, outputShape: readonly number[]) => Promise<void>;
+  /** First worker ready: its engine name and the feature shape at each cut. */
+  onReady: (engine: string, outputShapes: readonly (readonly number[])[]) => Promise<void>;
   onResult: (r: BatchResult) => void;
   /** Stop handing out batches; resolves after the in-flight ones finish. */
   signal?: AbortSignal;
@@ -65,7 +65,7 @@ export async function runWorkerPool(batches: Iterator<FeatureJob[]>, ctx: Extrac
       };
       child.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
-          readyCalled ??= hooks.onReady(m.engine, m.outputShape);
+          readyCalled ??= hooks.onReady(m.engine, m.outputShapes);
           readyCalled.then(feed, reject);
         } else if (m.type === 'done') {
           inFlightOf[me]!--;

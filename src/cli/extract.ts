@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import { z } from 'zod';
 import { parseBackendPreference } from '../backend/index.ts';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
+import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../cache/precision.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import type { QueueExtractEvent, QueueExtractOptions } from '../queue/submit.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
@@ -22,6 +23,7 @@ const optionsSchema = z.object({
   augmentCopies: z.coerce.number().int().min(0),
   cache: z.string().min(1),
   engine: z.enum(['auto', 'onnx', 'tfjs']),
+  precision: precisionSchema,
   workers: z.coerce.number().int().min(1).max(64),
   batchSize: z.coerce.number().int().min(1).max(256),
   float16: z.boolean().default(false),
@@ -38,7 +40,7 @@ export function formatSummary(s: ExtractSummary): string {
   const rate = s.computed > 0 ? ` (${(s.computed / s.seconds).toFixed(1)} img/s on ${s.engine})` : '';
   const lines = [
     `${s.interrupted ? 'interrupted' : 'done'} in ${s.seconds.toFixed(1)} s${rate}: computed ${s.computed}, reused ${s.reused}, skipped-unreadable ${s.unreadable.length} of ${s.total}; wrote ${mb(s.bytesWritten)}`,
-    `cache ${s.cache.dir}: ${s.cache.entries} entries, ${mb(s.cache.bytes)}; prefix ${s.identity.cut} at ${s.identity.inputSize}px, fingerprint ${s.fingerprint.slice(0, 12)}`,
+    `cache ${s.cache.dir}: ${s.cache.entries} entries, ${mb(s.cache.bytes)}; prefix ${s.identity.cut} at ${s.identity.inputSize}px, ${s.precision.precision}, fingerprint ${s.fingerprint.slice(0, 12)}`,
     ...s.unreadable.slice(0, 10).map((u) => `  ${describeUnreadable(u)}`),
     ...(s.unreadable.length > 10 ? [`  … and ${s.unreadable.length - 10} more unreadable files`] : []),
     ...(s.interrupted ? ['run the same command again to resume; finished batches are kept'] : []),
@@ -74,6 +76,7 @@ export function register(program: Command): void {
     .option('--augment-copies <k>', 'augmented copies per training image (needs augmentation flags)', '0')
     .option('--cache <dir>', 'feature cache directory', featureCacheDir())
     .addOption(new Option('--engine <name>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default(EXTRACT_DEFAULTS.engine))
+    .addOption(new Option('--precision <p>', 'feature precision: auto = int8 on onnx CPU when it matches fp32 on held-back images').choices(PRECISION_CHOICES).default(DEFAULT_PRECISION))
     .option('--workers <n>', 'processes computing features (use 2 with --engine tfjs on wasm)', '1')
     .option('--batch-size <n>', 'images per engine call', String(EXTRACT_DEFAULTS.batchSize))
     .option('--float16', 'store features as float16 (half the disk; ~3 significant digits)')
@@ -120,6 +123,8 @@ export function register(program: Command): void {
         ? await extractFeatures(items, {
             ...common,
             engine: o.engine,
+            precision: o.precision,
+            onPrecision: (d) => process.stderr.write(`extract: ${d.message}\n`),
             workers: o.workers,
             backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
             onProgress: reporter.update,

@@ -56,6 +56,7 @@ function addTrainFlags(cmd: Command): Command {
     .option('--augment-copies <n>', `augmented copies cached per training image for feature strategies${defaultNote('augmentCopies')}`, num)
     .option('--cache <dir>', `feature cache directory${defaultNote('cache')}`)
     .option('--engine <name>', `feature extraction engine: auto | onnx | tfjs${defaultNote('engine')}`)
+    .option('--precision <p>', `frozen features: auto (int8 on CPU when it matches fp32) | fp32 | int8${defaultNote('precision')}`)
     .option('--quiet', 'one line per epoch instead of a progress bar')
     .option('--overwrite', 'replace what --out already holds (a non-empty run directory is refused otherwise)')
     .option('--resume <run_dir>', 'continue a run that was interrupted or killed, from its last completed epoch (DATA_DIR and options come from the run)')
@@ -133,6 +134,7 @@ export function register(program: Command): void {
       if (self.opts<{ json?: boolean }>().json) console.log(JSON.stringify({ ...result, best }, null, 2));
       else {
         console.log(`strategy ${result.plan.strategy}; best epoch ${result.bestEpoch + 1} (val_loss ${best?.val_loss.toFixed(4) ?? '-'}, val_acc ${best?.val_acc.toFixed(4) ?? '-'})`);
+        console.log(`features: ${result.extraction.precision.precision}, ${result.extraction.computed} images through the prefix in ${result.extraction.seconds.toFixed(1)} s`);
         console.log(`run directory: ${result.runDir}${result.interrupted ? ' (interrupted: marked so in config.json and report.html)' : ''}`);
       }
       if (result.interrupted) process.exitCode = 130;

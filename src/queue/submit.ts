@@ -5,6 +5,7 @@
  * open the lmdb store), and reports the whole job's progress from the shards' progress events.
  */
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { FP32 } from '../cache/precision.ts';
 import { EXTRACT_DEFAULTS, chunks, planJobs, resolvePrefix, variantIds, type ExtractItem, type ExtractOptions, type ExtractProgress, type ExtractSummary } from '../cache/extract-features.ts';
 import { FeatureStore } from '../cache/feature-store.ts';
 import type { Unreadable } from '../cache/jobs.ts';
@@ -56,7 +57,8 @@ export async function extractOnQueue(items: readonly ExtractItem[], options: Que
       const stats = store.stats();
       const unreadable: Unreadable[] = [...unhashable, ...(merge?.unreadable ?? []).map((u) => ({ ...u, path: join(dataRoot, u.path) }))];
       return {
-        fingerprint, identity, engine: merge ? `queue (${merge.engines.join(', ')})` : 'none', total: progress.total, computed: progress.computed, reused: progress.reused, unreadable,
+        // Queue workers compute fp32 features of the one cut (no int8 calibration is shipped to them).
+        fingerprint, identity, fingerprints: { [identity.cut]: fingerprint }, precision: FP32, engine: merge ? `queue (${merge.engines.join(', ')})` : 'none', total: progress.total, computed: progress.computed, reused: progress.reused, unreadable,
         bytesWritten: merge?.bytes ?? 0, cache: { dir: o.cache, entries: stats.entries, bytes: stats.bytes }, seconds: (performance.now() - started) / 1000, interrupted,
       };
     };

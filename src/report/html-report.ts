@@ -41,6 +41,8 @@ interface RunConfig {
   options: Record<string, unknown> & { inputSize: number; resize: ResizeMode; epochs: number; batchSize: number; augment?: AugmentInput };
   versions?: Record<string, string>;
   advice?: { reasons: string[] };
+  /** Frozen-feature precision (runs before int8 support have none: fp32). */
+  precision?: { precision: 'fp32' | 'int8'; calibration?: string; message: string };
   interrupted?: { phase: string; epochsCompleted: number; at: string };
 }
 
@@ -130,6 +132,7 @@ function configSection(c: RunConfig): string {
     ['strategy', `${c.strategy}: cut ${c.plan.cut ?? 'none (whole network trains)'}, keep up to ${c.plan.keep}`],
     ['head', `${c.plan.head.kind}, dense ${c.plan.head.dense}, dropout ${c.plan.head.dropout}${c.plan.head.batchnorm ? ', batchnorm' : ''}`],
     ['input', `${o.inputSize}x${o.inputSize}, resize ${o.resize}`],
+    ['feature precision', c.precision ? `${c.precision.precision}${c.precision.calibration ? ` (calibration ${c.precision.calibration.slice(0, 12)}…)` : ''}: ${c.precision.message}` : 'fp32'],
     ['epochs / batch size', `${o.epochs} / ${o.batchSize}`],
     ['augmentation', augmentText],
     ['seed', c.seed],

@@ -5,7 +5,7 @@ import { createRng } from '../data/random.ts';
 import { InterruptedError } from '../errors.ts';
 import { readRandomInitMarker } from '../keras/index.ts';
 import { ArraySource } from '../training/batch-source.ts';
-import { cachedFeatures, type FeatureOptions } from '../training/features.ts';
+import { cachedFeatures, decidePrecision, extractOrStop, splitItems, type FeatureOptions } from '../training/features.ts';
 import { fit, evaluate } from '../training/fit.ts';
 import type { StrategyName } from './types.ts';
 
@@ -25,6 +25,9 @@ export const ADVISOR_THRESHOLDS = {
 
 /** Cut points the probes read features at. */
 export const PROBE_CUTS = { deep: 'block5_pool', early: 'block3_pool' } as const;
+
+/** Where an advised slice cuts: where the early probe measured the data (its features are cached). */
+export const ADVISED_SLICE_AT = PROBE_CUTS.early;
 
 /** The size x similarity matrix of DESIGN.md: which strategy fits which data. */
 export const STRATEGY_MATRIX: Readonly<Record<'small' | 'large', Readonly<Record<'similar' | 'different', StrategyName>>>> = {
@@ -87,11 +90,15 @@ async function pooled(train: ArraySource, val: ArraySource): Promise<[ArraySourc
   }
 }
 
-/** Validation accuracy of a softmax layer trained on pooled features at `cut` (a linear probe). */
-async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, seed: number): Promise<{ acc: number; unreadable: UnreadableImage[] }> {
+/** The images the probes train and validate on: at most `probeImagesPerClass` per class and split. */
+export function probeSplit(dataset: Dataset): { train: DatasetItem[]; validation: DatasetItem[] } {
   const n = ADVISOR_THRESHOLDS.probeImagesPerClass;
-  const split = { train: perClass(dataset.splits.train, n), validation: perClass(dataset.splits.validation, n) };
-  const features = await cachedFeatures(split, { ...o, cut });
+  return { train: perClass(dataset.splits.train, n), validation: perClass(dataset.splits.validation, n) };
+}
+
+/** Validation accuracy of a softmax layer trained on pooled features at `cut` (a linear probe). */
+async function probeAccuracy(dataset: Dataset, split: { train: DatasetItem[]; validation: DatasetItem[] }, cut: string, o: FeatureOptions, seed: number): Promise<number> {
+  const features = await cachedFeatures(split, { ...o, cut, extraCuts: undefined });
   const [train, val] = await pooled(features.train, features.val);
   const classes = dataset.classes.length;
   const input = tf.input({ shape: [...train.sampleShape] });
@@ -105,7 +112,7 @@ async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, s
       shouldStop: () => o.signal?.aborted ?? false,
     });
     if (result.interrupted) throw new InterruptedError(`interrupted while the advisor trained its linear probe on ${cut}; the features extracted so far are cached.`);
-    return { acc: (await evaluate([dense], val, 64, classes)).acc, unreadable: features.unreadable };
+    return (await evaluate([dense], val, 64, classes)).acc;
   } finally {
     probe.dispose();
   }
@@ -115,14 +122,22 @@ async function probeAccuracy(dataset: Dataset, cut: string, o: FeatureOptions, s
  * Recommend a strategy from the size x similarity matrix. Size is counted; similarity is measured:
  * linear probes on cached features at block5_pool (deep) and block3_pool (early). When deep features
  * separate the classes well and not much worse than early ones, the data is like ImageNet ("similar").
- * `o.signal` stops extraction and the probes within one batch (an InterruptedError).
+ * One forward pass per probe image writes both probe cuts, plus `extraCuts` (a cut the caller reads
+ * next, e.g. fine-tuning's), so no image runs through the prefix twice. `o.signal` stops extraction
+ * and the probes within one batch (an InterruptedError).
  */
 export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: number }): Promise<Advice> {
   const t = ADVISOR_THRESHOLDS;
   const { counts, imagesPerClass, size } = measureSize(dataset);
   const seed = o.seed ?? 0;
-  const { acc: deep, unreadable } = await probeAccuracy(dataset, PROBE_CUTS.deep, o, seed);
-  const { acc: early } = await probeAccuracy(dataset, PROBE_CUTS.early, o, seed);
+  const split = probeSplit(dataset);
+  const cuts = [PROBE_CUTS.deep, PROBE_CUTS.early, ...(o.extraCuts ?? [])];
+  // Calibrated on the whole training split, as `train` does, so a run after the advice reuses it.
+  const decided = await decidePrecision(dataset.splits.train, o, cuts);
+  const summary = await extractOrStop(splitItems(split), { ...decided, cut: cuts[0], extraCuts: cuts.slice(1) });
+  const fo: FeatureOptions = { ...decided, precision: summary.precision };
+  const deep = await probeAccuracy(dataset, split, PROBE_CUTS.deep, fo, seed);
+  const early = await probeAccuracy(dataset, split, PROBE_CUTS.early, fo, seed);
   const similarity = deep >= t.deepAccuracy && deep >= early - t.maxDeepDeficit ? 'similar' : 'different';
   const randomInit = await readRandomInitMarker(o.weights);
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -142,6 +157,7 @@ export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: numb
         ? `similarity: ${similarity} (similar when deep >= ${pct(t.deepAccuracy)} and at most ${pct(t.maxDeepDeficit)} below early)`
         : `similarity: ${similarity} by the thresholds, but measured on random-init weights it says nothing about how close the images are to ImageNet's`,
     ],
-    unreadable,
+    // The one extraction pass over the probe images met every unreadable file.
+    unreadable: summary.unreadable,
   };
 }

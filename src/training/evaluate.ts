@@ -7,7 +7,7 @@ import { UserError } from '../errors.ts';
 import { writeConfusionPng } from '../report/confusion.ts';
 import { writeReport } from '../report/html-report.ts';
 import type { EngineChoice } from '../models/engines/index.ts';
-import { inferImages, type UnreadableImage } from './infer.ts';
+import { inferImages, runInt8Prefix, type UnreadableImage } from './infer.ts';
 import { classificationReport, type ClassScores } from './metrics.ts';
 import { loadRun, RUN_FILES, writeJson, type LoadedRun } from './run-dir.ts';
 
@@ -165,12 +165,12 @@ function argmax(row: Float32Array): number {
 
 /** Evaluate a loaded run's model on `items` (labelled with the run's class indexes). */
 export async function evaluateModel(
-  run: Pick<LoadedRun, 'model' | 'classes' | 'preprocessing'>,
+  run: Pick<LoadedRun, 'model' | 'classes' | 'preprocessing'> & Partial<Pick<LoadedRun, 'int8' | 'description'>>,
   items: readonly DatasetItem[],
   options: Pick<EvaluateOptions, 'worst' | 'batchSize' | 'engine'> = {},
 ): Promise<Pick<EvaluationReport, 'classes' | 'accuracy' | 'perClass' | 'macro' | 'weighted' | 'confusion' | 'confidentlyWrong' | 'unreadable'>> {
   const o = { ...EVALUATE_DEFAULTS, ...options };
-  const inferred = await inferImages(run.model, items, run.preprocessing, { batchSize: o.batchSize, engine: o.engine });
+  const inferred = await inferImages(run.model, items, run.preprocessing, { batchSize: o.batchSize, engine: o.engine, int8Prefix: runInt8Prefix(run) });
   if (inferred.items.length === 0) throw new UserError(`none of the ${items.length} images could be read (first: ${inferred.unreadable[0]?.path ?? 'none'}); nothing to evaluate.`);
   const truth = Int32Array.from(inferred.items, (i) => i.classIndex);
   const predicted = Int32Array.from(inferred.probabilities, argmax);

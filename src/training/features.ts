@@ -1,12 +1,46 @@
-import { extractFeatures, loadFeatures, type ExtractOptions } from '../cache/extract-features.ts';
+import { EXTRACT_DEFAULTS, extractFeatures, loadFeatures, type ExtractItem, type ExtractOptions, type ExtractSummary } from '../cache/extract-features.ts';
+import { resolvePrecision, type PrecisionDecision } from '../cache/precision.ts';
+import { featureCacheDir } from '../util/user-dirs.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
+import type { ResolvedPrecision } from '../cache/precision.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
 import { InterruptedError } from '../errors.ts';
 import { ArraySource } from './batch-source.ts';
 
 /** Which cached prefix to read, and how extraction runs. */
-export type FeatureOptions = Pick<ExtractOptions, 'weights' | 'cut' | 'inputSize' | 'resize' | 'cache' | 'engine' | 'backend' | 'signal' | 'onProgress'>;
+export type FeatureOptions = Pick<
+  ExtractOptions,
+  'weights' | 'cut' | 'extraCuts' | 'inputSize' | 'resize' | 'cache' | 'engine' | 'backend' | 'signal' | 'onProgress' | 'precision' | 'calibration' | 'onPrecision'
+> & {
+  /** Told after every extraction (what was computed, how long it took). Default: none. */
+  onExtracted?: (summary: ExtractSummary) => void;
+};
+
+/**
+ * Decide the precision once for everything a run reads (on its training images, at `cuts`), so the
+ * advisor's probes and the run share one calibration. Returns `o` with the decided precision.
+ */
+export async function decidePrecision(trainItems: readonly ExtractItem[], o: FeatureOptions, cuts: readonly string[]): Promise<FeatureOptions & { decision?: PrecisionDecision }> {
+  if (typeof o.precision !== 'string' || o.precision === 'fp32') return o;
+  const d = EXTRACT_DEFAULTS;
+  const decision = await resolvePrecision(trainItems, {
+    weights: o.weights, inputSize: o.inputSize ?? d.inputSize, resize: o.resize ?? d.resize, cache: o.cache ?? featureCacheDir(), engine: o.engine ?? d.engine, backend: o.backend,
+    precision: o.precision, cuts, calibration: o.calibration,
+  });
+  o.onPrecision?.(decision);
+  return { ...o, precision: decision.resolved, onPrecision: undefined, decision };
+}
+
+/** Extract `items` with `o`, tell `onExtracted`, and refuse to go on when interrupted. */
+export async function extractOrStop(items: readonly ExtractItem[], o: FeatureOptions & Pick<ExtractOptions, 'augmentCopies' | 'augmentation'>): Promise<ExtractSummary> {
+  const summary = await extractFeatures(items, o);
+  o.onExtracted?.(summary);
+  if (summary.interrupted) {
+    throw new InterruptedError(`interrupted during feature extraction after ${summary.computed} new images; they are cached, so re-running resumes where it stopped.`);
+  }
+  return summary;
+}
 
 /** Features for training and validation, plus the images that could not be read. */
 export interface CachedFeatures {
@@ -15,6 +49,8 @@ export interface CachedFeatures {
   /** Items actually used (unreadable images dropped), for the manifest. */
   items: { train: DatasetItem[]; validation: DatasetItem[] };
   unreadable: UnreadableImage[];
+  /** The precision the features were computed in. */
+  precision: ResolvedPrecision;
 }
 
 async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: number[], augmentation?: AugmentationSpec): Promise<ArraySource> {
@@ -29,6 +65,11 @@ async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: 
   return new ArraySource(all, parts[0]!.shape.slice(1), labels);
 }
 
+/** Training then validation items for extraction: validation images are never augmented (val_loss measures the images as they are). */
+export function splitItems(split: { train: DatasetItem[]; validation: DatasetItem[] }): ExtractItem[] {
+  return [...split.train, ...split.validation.map((i) => ({ ...i, augment: false }))];
+}
+
 /**
  * Fill the cache for the train and validation images (the frozen prefix runs once per image and
  * variant) and load the features in dataset order. With augmentation, the training set is the
@@ -39,21 +80,15 @@ export async function cachedFeatures(
   o: FeatureOptions,
   augment?: { spec: AugmentationSpec; copies: number },
 ): Promise<CachedFeatures> {
-  // Validation images are never augmented: val_loss must measure the images as they are.
-  const summary = await extractFeatures([...split.train, ...split.validation.map((i) => ({ ...i, augment: false }))], {
-    ...o,
-    augmentCopies: augment?.copies ?? 0,
-    augmentation: augment?.spec,
-  });
+  const summary = await extractOrStop(splitItems(split), { ...o, augmentCopies: augment?.copies ?? 0, augmentation: augment?.spec });
   const items = { train: withoutUnreadable(split.train, summary.unreadable), validation: withoutUnreadable(split.validation, summary.unreadable) };
-  if (summary.interrupted) {
-    throw new InterruptedError(`interrupted during feature extraction after ${summary.computed} new images; they are cached, so re-running resumes where it stopped.`);
-  }
   const copies = [0, ...Array.from({ length: augment?.copies ?? 0 }, (_, i) => i + 1)];
+  const read = { ...o, precision: summary.precision };
   return {
-    train: await source(items.train, o, copies, augment?.spec),
-    val: await source(items.validation, o, [0]),
+    train: await source(items.train, read, copies, augment?.spec),
+    val: await source(items.validation, read, [0]),
     items,
     unreadable: summary.unreadable,
+    precision: summary.precision,
   };
 }

@@ -3,7 +3,9 @@ import { streamBatches } from '../data/batches.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import type { UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
-import { createOnnxModelEngine, resolveEngine, type EngineChoice, type PrefixEngine } from '../models/engines/index.ts';
+import { modelWeights } from '../keras/index.ts';
+import type { KerasFile } from '../keras/types.ts';
+import { createEngine, createOnnxModelEngine, resolveEngine, type EngineChoice, type Int8Ranges, type PrefixEngine } from '../models/engines/index.ts';
 import { preprocessInput, type Preprocessing } from '../models/preprocess.ts';
 
 /** Options of `inferImages`. */
@@ -16,6 +18,18 @@ export interface InferOptions {
    * else tfjs. Default: auto.
    */
   engine?: EngineChoice;
+  /**
+   * Run the frozen prefix up to `cut` as this int8 graph (from the model's own weights) and the
+   * rest of the model on tfjs: what a run trained on int8 features must predict with. Ignored with
+   * the tfjs engine (int8 runs on onnxruntime only). Default: none (the whole model in fp32).
+   */
+  int8Prefix?: { cut: string; ranges: Int8Ranges };
+}
+
+/** The int8 prefix a run trained on (none for fp32 runs and for runs without a frozen cut). */
+export function runInt8Prefix(run: { int8?: Int8Ranges; description?: { plan: { cut: string | null } } }): InferOptions['int8Prefix'] {
+  const cut = run.description?.plan.cut;
+  return run.int8 && cut ? { cut, ranges: run.int8 } : undefined;
 }
 
 export type { UnreadableImage };
@@ -31,7 +45,37 @@ export interface InferResult {
   engine: string;
 }
 
-const INFER_DEFAULTS: Required<InferOptions> = { batchSize: 16, engine: 'auto' };
+const INFER_DEFAULTS = { batchSize: 16, engine: 'auto' } as const satisfies InferOptions;
+
+/** The int8 prefix engine and the rest of `model` after `cut` (sharing its layers) on tfjs. */
+interface SplitModel {
+  prefix: PrefixEngine;
+  rest: tf.LayersModel;
+}
+
+async function splitModel(model: tf.LayersModel, cut: string, ranges: Int8Ranges, inputSize: number): Promise<SplitModel> {
+  const file: KerasFile = { path: 'the run model (in memory)', format: 'legacy-weights', layers: modelWeights(model) };
+  const prefix = await createEngine({ weights: file, cut, inputSize, engine: 'onnx', int8: ranges });
+  const at = model.layers.findIndex((l) => l.name === cut);
+  const input = tf.input({ shape: model.layers[at]!.outputShape.slice(1) as number[] });
+  const rest = tf.model({ inputs: input, outputs: model.layers.slice(at + 1).reduce((x, l) => l.apply(x) as tf.SymbolicTensor, input) });
+  return { prefix, rest };
+}
+
+/** A tensor's values; the tensor is disposed whatever happens. */
+async function consume(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
+async function predictSplit(split: SplitModel, xs: tf.Tensor4D): Promise<Float32Array> {
+  const n = xs.shape[0];
+  const features = await split.prefix.run(await consume(xs), n);
+  return consume(tf.tidy(() => split.rest.predict(tf.tensor(features, [n, ...split.prefix.outputShape])) as tf.Tensor));
+}
 
 /** The model on onnxruntime, or undefined where it runs on tfjs (chosen, or `auto` falling back). */
 async function onnxEngineFor(model: tf.LayersModel, preprocessing: Preprocessing, choice: EngineChoice): Promise<PrefixEngine | undefined> {
@@ -49,27 +93,15 @@ async function onnxEngineFor(model: tf.LayersModel, preprocessing: Preprocessing
 
 /** Probabilities of one preprocessed batch (disposed here); n x classes, row-major. */
 async function predictBatch(model: tf.LayersModel, onnx: PrefixEngine | undefined, xs: tf.Tensor4D): Promise<Float32Array> {
-  if (onnx !== undefined) {
-    const n = xs.shape[0];
-    let pixels: Float32Array;
-    try {
-      pixels = (await xs.data()) as Float32Array;
-    } finally {
-      xs.dispose();
-    }
-    return onnx.run(pixels, n);
-  }
+  const n = xs.shape[0];
+  if (onnx !== undefined) return onnx.run(await consume(xs), n);
   let y: tf.Tensor;
   try {
     y = tf.tidy(() => model.predict(xs) as tf.Tensor);
   } finally {
     xs.dispose();
   }
-  try {
-    return (await y.data()) as Float32Array;
-  } finally {
-    y.dispose();
-  }
+  return consume(y);
 }
 
 /** The tensor op for a preprocessing record's `mode` (the one training applied). */
@@ -88,8 +120,11 @@ export async function inferImages(model: tf.LayersModel, items: readonly Dataset
   const { batchSize, engine } = { ...INFER_DEFAULTS, ...options };
   const [height, width] = preprocessing.size;
   const classes = model.outputs[0]!.shape[1]!;
-  const onnx = await onnxEngineFor(model, preprocessing, engine);
-  const result: InferResult = { items: [], probabilities: [], unreadable: [], engine: onnx?.name ?? `tfjs-${tf.getBackend()}` };
+  const int8 = options.int8Prefix && (await resolveEngine(engine)) === 'onnx' ? options.int8Prefix : undefined;
+  const split = int8 ? await splitModel(model, int8.cut, int8.ranges, height) : undefined;
+  const onnx = split ? undefined : await onnxEngineFor(model, preprocessing, engine);
+  const engineName = split ? `${split.prefix.name} + tfjs-${tf.getBackend()}` : (onnx?.name ?? `tfjs-${tf.getBackend()}`);
+  const result: InferResult = { items: [], probabilities: [], unreadable: [], engine: engineName };
   try {
     for await (const batch of streamBatches(items, {
       numClasses: 1,
@@ -102,12 +137,14 @@ export async function inferImages(model: tf.LayersModel, items: readonly Dataset
       onUnreadable: (item, error) => result.unreadable.push({ path: item.path, reason: error.reason }),
     })) {
       batch.ys.dispose();
-      const data = await predictBatch(model, onnx, batch.xs);
+      const data = split ? await predictSplit(split, batch.xs) : await predictBatch(model, onnx, batch.xs);
       for (let i = 0; i < batch.items.length; i++) result.probabilities.push(data.slice(i * classes, (i + 1) * classes));
       result.items.push(...batch.items);
     }
   } finally {
     await onnx?.dispose();
+    await split?.prefix.dispose();
+    split?.rest.dispose();
   }
   return result;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { precisionSchema } from '../cache/precision.ts';
 import { augmentInputSchema } from '../data/augment-options.ts';
 import { VGG16_BASE } from '../models/vgg16-spec.ts';
 import { STRATEGY_NAMES } from '../strategies/types.ts';
@@ -81,6 +82,8 @@ export const trainOptionsSchema = z
     cache: z.string().min(1).default(() => featureCacheDir()),
     /** Feature-extraction engine. Default: auto. */
     engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+    /** Frozen-feature precision: auto (int8 on onnx CPU when the guard passes) | fp32 | int8. Default: auto. */
+    precision: precisionSchema,
     /** Print a line per epoch even on a TTY instead of a progress bar. Default: false. */
     quiet: z.boolean().default(false),
   })

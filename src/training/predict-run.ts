@@ -6,7 +6,7 @@ import { hasImageExtension, isIgnoredEntry } from '../data/formats.ts';
 import { missingFileReason } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import type { EngineChoice } from '../models/engines/index.ts';
-import { inferImages, type UnreadableImage } from './infer.ts';
+import { inferImages, runInt8Prefix, type UnreadableImage } from './infer.ts';
 import { loadRun, RUN_FILES, type LoadedRun } from './run-dir.ts';
 
 /** Options of `predictRun`. */
@@ -89,7 +89,7 @@ function topK(row: Float32Array, classes: readonly string[], k: number): ClassPr
 
 /** Predict with an already loaded run (the model is not disposed). */
 export async function predictWithRun(
-  run: Pick<LoadedRun, 'model' | 'classes' | 'preprocessing'>,
+  run: Pick<LoadedRun, 'model' | 'classes' | 'preprocessing'> & Partial<Pick<LoadedRun, 'int8' | 'description'>>,
   inputs: readonly string[],
   options: Pick<PredictRunOptions, 'top' | 'batchSize' | 'engine'> = {},
 ): Promise<PredictRunResult> {
@@ -98,7 +98,7 @@ export async function predictWithRun(
   if (paths.length === 0 && missing.length === 0) throw new UserError(`no image files in ${inputs.join(', ') || '(nothing given)'}; pass image files or folders of images after the run directory.`);
   // Labels are unknown at prediction time; inference only reads the paths.
   const items: DatasetItem[] = paths.map((path) => ({ path, classIndex: 0, className: '' }));
-  const inferred = await inferImages(run.model, items, run.preprocessing, { batchSize: o.batchSize, engine: o.engine });
+  const inferred = await inferImages(run.model, items, run.preprocessing, { batchSize: o.batchSize, engine: o.engine, int8Prefix: runInt8Prefix(run) });
   return {
     predictions: inferred.items.map((item, i) => ({ image: item.path, predictions: topK(inferred.probabilities[i]!, run.classes, o.top) })),
     unreadable: [...missing, ...inferred.unreadable],

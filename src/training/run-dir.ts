@@ -5,6 +5,7 @@ import { createRng } from '../data/random.ts';
 import { UserError } from '../errors.ts';
 import { weightsFileHash } from '../cache/fingerprint.ts';
 import { loadWeights, readKerasFile, type KerasFile } from '../keras/index.ts';
+import type { Int8Ranges } from '../models/engines/prefix-graph.ts';
 import type { Preprocessing } from '../models/preprocess.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -28,6 +29,8 @@ export const RUN_FILES = {
   modelWeights: 'model.weights.h5',
   /** How to rebuild the stitched model (`ModelDescription`). */
   model: 'model.json',
+  /** int8 runs: the calibration the frozen prefix ran with (predict and evaluate reuse it). */
+  calibration: 'int8-calibration.json',
 } as const;
 
 /** `model.json`: enough to rebuild the stitched model's architecture with our code. */
@@ -58,6 +61,8 @@ export interface LoadedRun {
   description: ModelDescription;
   /** Set when the run did not finish (killed, interrupted): says the model is its best checkpoint. */
   unfinished?: string;
+  /** The frozen prefix's int8 ranges when the run trained on int8 features (predict and evaluate match them). */
+  int8?: Int8Ranges;
 }
 
 /** Write JSON atomically, pretty-printed. */
@@ -126,6 +131,9 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
   if (!finished && !(await exists(join(runDir, RUN_FILES.checkpoint)))) {
     throw new UserError(`${runDir}: neither ${RUN_FILES.modelWeights} nor ${RUN_FILES.checkpoint}: the run stopped before its first epoch ended; run \`transferkit train --resume ${runDir}\` or train again.`);
   }
+  const int8 = (config.precision as { precision?: string } | undefined)?.precision === 'int8'
+    ? (await readJson<{ ranges: Int8Ranges }>(join(runDir, RUN_FILES.calibration), 'int8 calibration')).ranges
+    : undefined;
   const frozen = description.frozen ? await frozenWeights(description.frozen, join(runDir, RUN_FILES.model)) : undefined;
   // The seed only fills weights that the files then overwrite.
   const { model, trainer } = await buildNetwork({ plan: description.plan, inputSize: description.inputSize, classes: description.classes.length, weights: frozen, random: createRng('load') });
@@ -140,7 +148,7 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
     if (trainer !== model) trainer.dispose();
   }
   const unfinished = finished ? undefined : `${runDir} is from an unfinished run: using its best checkpoint (${RUN_FILES.checkpoint}${await bestEpochNote(runDir)}).`;
-  return { model, classes: description.classes, preprocessing: description.preprocessing, config, description, ...(unfinished ? { unfinished } : {}) };
+  return { model, classes: description.classes, preprocessing: description.preprocessing, config, description, int8, ...(unfinished ? { unfinished } : {}) };
 }
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);

@@ -18,7 +18,9 @@ import { OFFICIAL_FILES, fetchWeights, officialFilePath } from '../models/fetch.
 import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
-import { advise, type Advice } from '../strategies/advisor.ts';
+import { FP32, type CalibrationRecord, type ResolvedPrecision } from '../cache/precision.ts';
+import { VGG16_LAYER_NAMES } from '../models/vgg16-spec.ts';
+import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS, type Advice } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';
@@ -28,7 +30,7 @@ import { randomInitWarning, type TransferkitWarning } from '../warnings.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
-import { cachedFeatures, type CachedFeatures, type FeatureOptions } from './features.ts';
+import { cachedFeatures, decidePrecision, type CachedFeatures, type FeatureOptions } from './features.ts';
 import { ImageSource } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
@@ -66,6 +68,19 @@ export interface TrainResult {
   interrupted: boolean;
   /** The advisor's evidence when `strategy` was `auto`. */
   advice?: Advice;
+  /** Frozen-feature extraction over the whole run (advisor probes included). */
+  extraction: RunExtraction;
+}
+
+/** What feature extraction cost a run, and in which precision (also in config.json). */
+export interface RunExtraction {
+  precision: ResolvedPrecision;
+  /** Why that precision (the guard's figures, or why int8 was not used). */
+  precisionMessage: string;
+  /** Image variants run through the prefix (each at most once, whatever the number of cuts). */
+  computed: number;
+  /** Seconds spent extracting (calibration included). */
+  seconds: number;
 }
 
 /** Retrain's sources: images decoded every epoch. */
@@ -113,6 +128,16 @@ export async function resolveWeightsPath(
 function packageVersions(): Record<string, string> {
   const names = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'sharp', 'h5wasm', 'onnxruntime-node', 'lmdb'];
   return { transferkit: TRANSFERKIT_VERSION, ...Object.fromEntries(names.map((n) => [n, installedVersion(n) ?? 'not installed'])), node: process.version };
+}
+
+/**
+ * The cuts a `strategy: auto` run may read: both probe cuts, and fine-tuning's cut when the data is
+ * large (small data ends in freeze or slice, which read the probe cuts themselves).
+ */
+function autoCuts(dataset: Dataset, o: ResolvedTrainOptions): string[] {
+  const finetuneCut = VGG16_LAYER_NAMES[VGG16_LAYER_NAMES.indexOf(o.unfreezeFrom) - 1];
+  const large = measureSize(dataset).size === 'large' && finetuneCut !== undefined;
+  return [...new Set([PROBE_CUTS.deep, PROBE_CUTS.early, ...(large ? [finetuneCut] : [])])];
 }
 
 /** `runs/<UTC date and time>-<strategy>`: the run directory when `out` is not given. */
@@ -179,13 +204,22 @@ export async function resumeTraining(runDir: string, hooks: Omit<TrainHooks, 'ov
       throw new UserError(`run ${runDir} already finished (it has ${RUN_FILES.modelWeights}); nothing to resume.`);
     }
     const options = resolveTrainOptions({ ...(config.options as TrainOptions), strategy: config.strategy as TrainOptions['strategy'], out: runDir });
-    return await trainWithProgress(config.dataDir as string, options, { ...hooks, advice: config.advice as Advice | undefined }, true);
+    const resumed: ResumedRun = { advice: config.advice as Advice | undefined, plan: config.plan as StrategyPlan, precision: config.precision as ResumedRun['precision'] };
+    return await trainWithProgress(config.dataDir as string, options, { ...hooks, resumed }, true);
   } catch (err) {
     throw readableError(err);
   }
 }
 
-type RunHooks = TrainHooks & { advice?: Advice };
+/** What a resumed run keeps from its config.json: the advice, plan and precision it started with. */
+interface ResumedRun {
+  advice?: Advice;
+  plan: StrategyPlan;
+  /** Absent in runs from before precision was recorded: those read fp32 features. */
+  precision?: ResolvedPrecision & { message: string };
+}
+
+type RunHooks = TrainHooks & { resumed?: ResumedRun };
 
 /** What the run's layers share: hooks, where lines go, the progress bars, and whether it continues a run. */
 interface RunContext {
@@ -239,17 +273,44 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
   const weightsPath = needsWeights ? await resolveWeightsPath(o, log) : undefined;
   const randomInit = weightsPath ? await readRandomInitMarker(weightsPath) : undefined;
   if (weightsPath && randomInit !== undefined) (hooks.onWarning ?? ((w) => log(`warning: ${w.message}`)))(randomInitWarning(weightsPath, randomInit));
+  const extraction: RunExtraction = { precision: FP32, precisionMessage: 'no frozen features (the whole network trains)', computed: 0, seconds: 0 };
   const featureOptions: FeatureOptions = {
     weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
     onProgress: bars.extract.update,
+    onExtracted: (s) => {
+      extraction.computed += s.computed;
+      extraction.seconds += s.seconds;
+    },
   };
-  let advice = hooks.advice;
+  const fixedPlan = hooks.resumed?.plan ?? (o.strategy === 'auto' ? undefined : planStrategy(o.strategy, o));
+  const readCuts = fixedPlan ? (fixedPlan.cut === null ? [] : [fixedPlan.cut]) : autoCuts(dataset, o);
+  let calibration: CalibrationRecord | undefined;
+  if (hooks.resumed && readCuts.length > 0) {
+    // A resumed run reads the features it started with: its recorded precision, never a new decision.
+    const { message, ...recorded } = hooks.resumed.precision ?? { ...FP32, message: 'precision fp32 (recorded before precision was)' };
+    Object.assign(extraction, { precision: recorded, precisionMessage: message });
+    featureOptions.precision = extraction.precision;
+  } else if (readCuts.length > 0) {
+    // Decided once for the whole run, on its training images: every cut shares one calibration.
+    const started = performance.now();
+    const { decision } = await decidePrecision(dataset.splits.train, { ...featureOptions, precision: o.precision, onPrecision: (d) => log(d.message) }, readCuts);
+    extraction.seconds += (performance.now() - started) / 1000;
+    if (decision) {
+      Object.assign(extraction, { precision: decision.resolved, precisionMessage: decision.message });
+      calibration = decision.resolved.precision === 'int8' ? decision.calibration : undefined;
+    } else {
+      extraction.precisionMessage = 'precision fp32 (asked for)';
+    }
+    featureOptions.precision = extraction.precision;
+  }
+  let advice = hooks.resumed?.advice;
   if (o.strategy === 'auto') {
-    advice = await advise(dataset, { ...featureOptions, seed: o.seed });
+    advice = await advise(dataset, { ...featureOptions, extraCuts: readCuts.filter((c) => c !== PROBE_CUTS.deep && c !== PROBE_CUTS.early), seed: o.seed });
     for (const r of advice.reasons) log(`advisor: ${r}`);
     log(`advisor: strategy ${advice.strategy}`);
   }
-  const plan = planStrategy(advice?.strategy ?? (o.strategy as Exclude<typeof o.strategy, 'auto'>), o);
+  // auto slices where its early probe measured, so the slice features are already cached.
+  const plan = fixedPlan ?? planStrategy(advice!.strategy, { ...o, sliceAt: ADVISED_SLICE_AT });
   const runDir = await claimDir(plan.strategy);
   const from = resuming ? await readResumePoint(runDir) : undefined;
   if (resuming) log(from ? `resuming ${runDir} after epoch ${from.epoch}` : `resuming ${runDir}: no epoch had completed, starting from the beginning`);
@@ -269,12 +330,13 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     // The frozen prefix stays in the weights file: the run stores the trained layers and a reference.
     const frozen = weightsRef && plan.cut !== null && plan.init === 'pretrained' ? weightsRef : undefined;
     const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing, ...(frozen ? { frozen } : {}) };
-    // A resumed run keeps the config it started with, less the mark of its interruption.
+    // A resumed run keeps the config it started with (its precision included), less the mark of its interruption.
     const { interrupted: _previous, ...config } = resuming
       ? await readRunConfig(runDir)
       : {
           dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
           weights: weightsRef ? { ...weightsRef, ...(randomInit === undefined ? {} : { randomInit }) } : null,
+          precision: { ...extraction.precision, message: extraction.precisionMessage },
           preprocessing, versions: packageVersions(), created: new Date().toISOString(),
         } as Record<string, unknown>;
     const manifest = {
@@ -286,6 +348,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     if (resuming) await sameData(runDir, manifest.splits);
     else {
       await writeJson(join(runDir, RUN_FILES.config), config);
+      if (calibration) await writeJson(join(runDir, RUN_FILES.calibration), calibration);
       await writeJson(join(runDir, RUN_FILES.classes), classes);
       await writeJson(join(runDir, RUN_FILES.model), description);
       await writeJson(join(runDir, RUN_FILES.manifest), manifest);
@@ -315,7 +378,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     }
     await writeReport(runDir);
     if (!interrupted) await rm(join(runDir, RESUME_DIR), { recursive: true, force: true });
-    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted: interrupted !== undefined, advice };
+    return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted: interrupted !== undefined, advice, extraction };
   } finally {
     data?.train.dispose();
     data?.val.dispose();

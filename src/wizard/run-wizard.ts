@@ -77,7 +77,10 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
   let reason: string;
   if (similarity === 'measure') {
     io.print('measuring: linear probes on block5_pool and block3_pool features...');
-    const advice = await advise(dataset, { weights, inputSize, resize: base.resize, cache: base.cache, engine: base.engine, backend: options.backend, seed: base.seed, signal: options.signal });
+    const advice = await advise(dataset, {
+      weights, inputSize, resize: base.resize, cache: base.cache, engine: base.engine, precision: base.precision, backend: options.backend, seed: base.seed, signal: options.signal,
+      onPrecision: (d) => io.print(d.message),
+    });
     for (const r of advice.reasons) io.print(`advisor: ${r}`);
     const measured = advice.randomInit === undefined ? `${advice.similarity} to everyday photos, as measured` : 'similarity measured on random-init weights, so it says nothing about everyday photos';
     [recommended, reason] = [advice.strategy, `${advice.size} data, ${measured}`];

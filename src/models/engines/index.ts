@@ -10,20 +10,29 @@ import { readKerasFile } from '../../keras/index.ts';
 import type { KerasFile } from '../../keras/types.ts';
 import { optionalDependencyVersion } from '../../version.ts';
 import { vgg16Prefix } from '../vgg16.ts';
-import { layersModelToOnnx } from './layers-to-onnx.ts';
+import { VGG16_LAYER_NAMES } from '../vgg16-spec.ts';
+import { layersModelToOnnx, ONNX_OUTPUT } from './layers-to-onnx.ts';
 import { createOnnxEngine, loadOnnxRuntime } from './onnx-engine.ts';
+import { prefixGraph, prefixLayers, type Int8Ranges } from './prefix-graph.ts';
 import { createTfjsEngine } from './tfjs-engine.ts';
 import type { EngineAvailability, EngineChoice, EngineName, PrefixEngine } from './types.ts';
 
 export type { EngineAvailability, EngineChoice, EngineName, PrefixEngine } from './types.ts';
 export { exportOnnx, layersModelToOnnx } from './layers-to-onnx.ts';
 export { onnxProviders } from './onnx-engine.ts';
+export type { Int8Ranges } from './prefix-graph.ts';
 
 export interface CreateEngineOptions {
   /** VGG16 weights: a Keras HDF5 path or an already read file (at least the layers up to `cut`). */
   weights: KerasFile | string;
   /** Last layer of the frozen prefix (Keras name). Default: `block5_pool`. */
   cut?: string;
+  /** More cuts answered from the same forward pass (`runAll`), conv-base layers only. Default: none. */
+  extraCuts?: readonly string[];
+  /** Run the onnx engine as an int8 QDQ graph with these calibrated ranges. Default: fp32. */
+  int8?: Int8Ranges;
+  /** onnxruntime: write the optimised graph here (tests check it runs QLinearConv). Default: none. */
+  optimizedModelFilePath?: string;
   /** Square input side in pixels. Default: 224. */
   inputSize?: number;
   /** Which engine; `auto` = onnx when onnxruntime-node loads, else tfjs. Default: auto. */
@@ -53,17 +62,33 @@ export async function resolveEngine(choice: EngineChoice): Promise<EngineName> {
   return (await onnxLoads()) ? 'onnx' : 'tfjs';
 }
 
-/** Build the prefix `block1_conv1 … cut` from `weights` on the chosen engine. */
+/** `cut` then the extra cuts, each once: the order `runAll` answers in. */
+function engineCuts(cut: string, extra: readonly string[] = []): string[] {
+  return [...new Set([cut, ...extra])];
+}
+
+/**
+ * Build the prefix `block1_conv1 … cut` from `weights` on the chosen engine. With `extraCuts`, the
+ * prefix runs to the deepest cut and answers every cut from one pass.
+ */
 export async function createEngine(options: CreateEngineOptions): Promise<PrefixEngine> {
   const { cut, inputSize, engine: choice } = { ...ENGINE_DEFAULTS, ...options };
+  const cuts = engineCuts(cut, options.extraCuts);
   const engine = await resolveEngine(choice);
+  if (options.int8 && engine !== 'onnx') throw new UserError('int8 features need the onnx engine (onnxruntime-node); use --precision fp32 with --engine tfjs');
   await initBackend(options.backend);
   const weights = typeof options.weights === 'string' ? await readKerasFile(options.weights) : options.weights;
+  const base = new Set(VGG16_LAYER_NAMES);
+  if (cuts.length > 1 && !cuts.every((c) => base.has(c))) throw new UserError(`several cuts in one pass must all be conv-base layers (block1_conv1 … block5_pool), got ${cuts.join(', ')}`);
+  const deepest = cuts.reduce((a, b) => (VGG16_LAYER_NAMES.indexOf(b) > VGG16_LAYER_NAMES.indexOf(a) ? b : a));
   // vgg16Prefix refuses a file that leaves any prefix layer without weights.
-  const model = await vgg16Prefix(cut, { inputShape: [inputSize, inputSize, 3], weights });
-  if (engine === 'tfjs') return createTfjsEngine(model, inputSize, model.outputs[0]!.shape.slice(1) as number[]);
+  const model = await vgg16Prefix(deepest, { inputShape: [inputSize, inputSize, 3], weights });
+  if (engine === 'tfjs') return createTfjsEngine(model, inputSize, cuts);
   try {
-    return await createOnnxModelEngine(model, { inputSize, docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}`, threads: options.threads, spinning: options.spinning });
+    const outputs = cuts.map((c) => ({ name: c, shape: model.getLayer(c).outputShape.slice(1) as number[] }));
+    if (!base.has(cut)) return await createOnnxModelEngine(model, { inputSize, docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}`, threads: options.threads, spinning: options.spinning, cut });
+    const bytes = prefixGraph(prefixLayers(model), { inputSize, outputs: cuts, int8: options.int8 });
+    return await createOnnxEngine({ model: bytes, inputSize, outputs, precision: options.int8 ? 'int8' : 'fp32', threads: options.threads, spinning: options.spinning, optimizedModelFilePath: options.optimizedModelFilePath });
   } finally {
     model.dispose();
   }
@@ -79,6 +104,8 @@ export interface OnnxModelEngineOptions {
   threads?: number;
   /** onnxruntime: idle intra-op workers spin instead of sleeping. Default: false. */
   spinning?: boolean;
+  /** What the engine calls its output in `cuts`. Default: the model's last layer name. */
+  cut?: string;
 }
 
 /**
@@ -88,8 +115,9 @@ export interface OnnxModelEngineOptions {
  */
 export async function createOnnxModelEngine(model: tf.LayersModel, options: OnnxModelEngineOptions): Promise<PrefixEngine> {
   const bytes = layersModelToOnnx(model, { docString: options.docString });
-  const outputShape = model.outputs[0]!.shape.slice(1) as number[];
-  return createOnnxEngine({ model: bytes, inputSize: options.inputSize, outputShape, threads: options.threads, spinning: options.spinning });
+  const shape = model.outputs[0]!.shape.slice(1) as number[];
+  const outputs = [{ name: ONNX_OUTPUT, shape, cut: options.cut ?? model.layers.at(-1)!.name }];
+  return createOnnxEngine({ model: bytes, inputSize: options.inputSize, outputs, threads: options.threads, spinning: options.spinning });
 }
 
 /**

@@ -14,7 +14,7 @@
 import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
 import { UserError } from '../../errors.ts';
-import { ONNX_INPUT, ONNX_OUTPUT } from './layers-to-onnx.ts';
+import { ONNX_INPUT } from './layers-to-onnx.ts';
 import type { PrefixEngine } from './types.ts';
 
 type Ort = typeof import('onnxruntime-node');
@@ -45,10 +45,15 @@ export function cpuRunImages(inputSize: number): number {
 }
 
 export interface OnnxEngineOptions {
-  /** Serialised ONNX model from `layersModelToOnnx` (input `input`: NHWC images; output `output`). */
+  /** Serialised ONNX model (input `input`: NHWC images), from `layersModelToOnnx` or `prefixGraph`. */
   model: Uint8Array;
   inputSize: number;
-  outputShape: readonly number[];
+  /** Graph outputs to return, in order: value name, per-image shape, and the cut it is (default: the name). */
+  outputs: readonly { name: string; shape: readonly number[]; cut?: string }[];
+  /** Precision of the graph's weights and activations. Default: fp32. */
+  precision?: 'fp32' | 'int8';
+  /** Write the optimised graph here (to check which kernels onnxruntime chose). Default: none. */
+  optimizedModelFilePath?: string;
   /** Intra-op threads. Default: every core (`os.availableParallelism()`). */
   threads?: number;
   /** Let idle intra-op workers spin instead of sleeping (a few % faster on an idle machine only). Default: false. */
@@ -68,32 +73,44 @@ export async function createOnnxEngine(options: OnnxEngineOptions): Promise<Pref
       graphOptimizationLevel: 'all',
       enableCpuMemArena: false,
       executionProviders: providers,
+      ...(options.optimizedModelFilePath ? { optimizedModelFilePath: options.optimizedModelFilePath } : {}),
       // The Node binding flattens this to the config key `session.intra_op.allow_spinning`.
       extra: { session: { intra_op: { allow_spinning: spin } } },
     });
   } catch (err) {
     throw new UserError(`onnxruntime could not start with providers ${providers.join(',')}: ${(err as Error).message}; unset TRANSFERKIT_ONNX_PROVIDERS or use --engine tfjs`);
   }
-  const { inputSize, outputShape } = options;
+  const { inputSize, outputs } = options;
   const pixels = inputSize * inputSize * 3;
-  const perImage = outputShape.reduce((a, b) => a * b, 1);
+  const perImage = outputs.map((o) => o.shape.reduce((a, b) => a * b, 1));
   // A GPU provider wants the whole batch; the CPU gains nothing from more than the budget.
   const step = providers[0] === 'cpu' ? cpuRunImages(inputSize) : Infinity;
-  return {
-    name: providers[0] === 'cpu' ? 'onnx' : `onnx-${providers[0]}`,
-    engine: 'onnx',
-    outputShape,
-    async run(batch, n) {
-      const out = new Float32Array(n * perImage);
-      for (let start = 0; start < n; start += step) {
-        const count = Math.min(step, n - start);
-        const input = new ort.Tensor('float32', batch.subarray(start * pixels, (start + count) * pixels), [count, inputSize, inputSize, 3]);
-        const features = (await session.run({ [ONNX_INPUT]: input }))[ONNX_OUTPUT]!;
+  const precision = options.precision ?? 'fp32';
+  const runAll = async (batch: Float32Array, n: number): Promise<Float32Array[]> => {
+    const out = perImage.map((per) => new Float32Array(n * per));
+    for (let start = 0; start < n; start += step) {
+      const count = Math.min(step, n - start);
+      const input = new ort.Tensor('float32', batch.subarray(start * pixels, (start + count) * pixels), [count, inputSize, inputSize, 3]);
+      const results = await session.run({ [ONNX_INPUT]: input });
+      outputs.forEach((o, k) => {
+        const features = results[o.name]!;
         // Copy out of onnxruntime's buffer: the caller keeps the array after the tensor is released.
-        out.set(features.data as Float32Array, start * perImage);
+        out[k]!.set(features.data as Float32Array, start * perImage[k]!);
         features.dispose();
-      }
-      return out;
+      });
+    }
+    return out;
+  };
+  return {
+    name: `${providers[0] === 'cpu' ? 'onnx' : `onnx-${providers[0]}`}${precision === 'int8' ? '-int8' : ''}`,
+    engine: 'onnx',
+    precision,
+    cuts: outputs.map((o) => o.cut ?? o.name),
+    outputShape: outputs[0]!.shape,
+    outputShapes: outputs.map((o) => o.shape),
+    runAll,
+    async run(batch, n) {
+      return (await runAll(batch, n))[0]!;
     },
     async dispose() {
       await session.release();

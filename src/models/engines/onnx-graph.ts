@@ -42,7 +42,7 @@ function valueInfo(name: string, shape: readonly Dim[]): OnnxTypes.IValueInfoPro
 }
 
 /** Little-endian bytes of a typed array (copied, so later edits to the source do not leak in). */
-function rawBytes(data: Float32Array | BigInt64Array): Uint8Array {
+function rawBytes(data: Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array): Uint8Array {
   return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
 }
 
@@ -90,6 +90,24 @@ export class OnnxGraphBuilder {
   constant(name: string, dims: readonly number[], data: Float32Array): string {
     this.initializers.push({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: rawBytes(data) });
     return name;
+  }
+
+  /** A quantized-graph constant: int8 weights, int32 biases, uint8 / int8 / int32 zero points. */
+  constantInt(name: string, dims: readonly number[], data: Int8Array | Uint8Array | Int32Array): string {
+    const T = onnx.TensorProto.DataType;
+    const dataType = data instanceof Int8Array ? T.INT8 : data instanceof Uint8Array ? T.UINT8 : T.INT32;
+    this.initializers.push({ name, dims: [...dims], dataType, rawData: rawBytes(data) });
+    return name;
+  }
+
+  /** `QuantizeLinear(x, scale, zeroPoint)`; `axis` for per-channel parameters. */
+  quantize(x: string, scale: string, zeroPoint: string, axis?: number): string {
+    return this.node('QuantizeLinear', [x, scale, zeroPoint], axis === undefined ? {} : { attrs: { axis } });
+  }
+
+  /** `DequantizeLinear(x, scale, zeroPoint)`; `axis` for per-channel parameters. */
+  dequantize(x: string, scale: string, zeroPoint: string, axis?: number): string {
+    return this.node('DequantizeLinear', [x, scale, zeroPoint], axis === undefined ? {} : { attrs: { axis } });
   }
 
   /** An int64 constant (shapes for Reshape). */
