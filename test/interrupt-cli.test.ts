@@ -101,7 +101,7 @@ function assertTerminalRestoredBefore(t: import('ava').ExecutionContext, screen:
 
 ptyTest('Ctrl-C during extraction in `train`: stops after the batch in flight, terminal restored, no run directory; the next run computes only the rest', async (t) => {
   const out = join(tmp, 'run-extract');
-  const r = await interruptWhen(['train', data, ...trainFlags, '--epochs', '3', '--out', out], /extract .* img\/s/);
+  const r = await interruptWhen(['train', data, ...trainFlags, '--precision', 'fp32', '--epochs', '3', '--out', out], /extract .* img\/s/);
   t.is(r.code, 130, r.screen.slice(-500));
   assertTerminalRestoredBefore(t, r.screen, 'stopping after the current batch');
   const done = /interrupted during feature extraction after (\d+) new images/.exec(r.screen);

@@ -62,7 +62,7 @@ for (const [strategy, cut] of [['freeze', 'block5_pool'], ['slice', 'block3_pool
     const out = join(tmp, `run-${strategy}`);
     const extra = strategy === 'slice' ? ['--slice-at', 'block3_pool'] : [];
     const run = await cli(['train', data, '--strategy', strategy, ...extra, '--input-size', '32', '--weights', weights, '--cache', cache, '--out', out,
-      '--epochs', '2', '--batch-size', '4', '--augment', 'standard', '--augment-copies', '2', '--horizontal-flip', '--quiet']);
+      '--epochs', '2', '--batch-size', '4', '--augment', 'standard', '--augment-copies', '2', '--horizontal-flip', '--precision', 'fp32', '--quiet']);
     t.is(run.code, 0, run.stderr);
     t.regex(run.stdout, /best epoch/);
     t.regex(run.stderr, /training on 24 samples \(8 images x 3 variants: original \+ augmented copies\), validating on 4/);

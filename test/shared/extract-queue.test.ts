@@ -116,7 +116,7 @@ test('three queue workers, one killed mid-shard: every image cached once, bytes 
 
   // The same data, extracted in one process.
   const plain = join(dir, 'plain');
-  await run('node', [cli, 'extract', dataset, '--weights', weights, '--cache', plain, ...common, '--engine', 'onnx'], { cwd: root });
+  await run('node', [cli, 'extract', dataset, '--weights', weights, '--cache', plain, ...common, '--engine', 'onnx', '--precision', 'fp32'], { cwd: root });
   const [a, b] = [await snapshot(plain), await snapshot(cache)];
   t.is(b.entries.size, unique);
   t.is(b.entries.size, a.entries.size);
