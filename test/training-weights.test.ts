@@ -1,24 +1,15 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeShapesDataset } from './training-shapes.ts';
+import { closedPort } from './helpers/closed-port.ts';
 
 const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
 const NOTOP = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
 const TOP = 'vgg16_weights_tf_dim_ordering_tf_kernels.h5';
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 test('train without weights goes to download the official file; offline it fails in one line naming both ways out', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'tk-weights-'));

@@ -8,11 +8,11 @@ import test from 'ava';
 import { execFile, type ExecFileException } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeShapesDataset } from '../training-shapes.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const tsc = join(repo, 'node_modules', '.bin', 'tsc');
@@ -31,15 +31,6 @@ function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.Proc
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
     });
   });
-}
-
-/** A local port nothing listens on: a proxy there refuses every connection at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
 }
 
 let work: string;
