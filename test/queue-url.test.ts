@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeQueueName, parseQueueUrl, QUEUE_DEFAULTS } from '../src/queue/queue-url.ts';
 import { extractOnQueue } from '../src/queue/submit.ts';
-import { freePort } from './helpers/redis-server.ts';
+import { freePort } from './helpers/free-port.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeShapesDataset } from './training-shapes.ts';
-import { closedPort } from './helpers/closed-port.ts';
+import { freePort } from './helpers/free-port.ts';
 
 const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
 const NOTOP = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
@@ -15,7 +15,7 @@ test('train without weights goes to download the official file; offline it fails
   const root = await mkdtemp(join(tmpdir(), 'tk-weights-'));
   await makeShapesDataset(join(root, 'data'), { perClass: 3, val: 2, seed: 1, size: 32 });
   const models = join(root, 'models');
-  const env = { ...process.env, TRANSFERKIT_MODELS_DIR: models, TRANSFERKIT_WEIGHTS_BASE_URL: `http://127.0.0.1:${await closedPort()}/` };
+  const env = { ...process.env, TRANSFERKIT_MODELS_DIR: models, TRANSFERKIT_WEIGHTS_BASE_URL: `http://127.0.0.1:${await freePort()}/` };
   const err = await t.throwsAsync(promisify(execFile)('node', [CLI, 'train', join(root, 'data'), '--strategy', 'freeze', '--out', join(root, 'run')], { env }));
   const { code, stderr } = err as unknown as { code: number; stderr: string };
   t.is(code, 1);
@@ -29,7 +29,7 @@ test('train without weights goes to download the official file; offline it fails
 test('weights already in TRANSFERKIT_MODELS_DIR are used without any download', async (t) => {
   const models = await mkdtemp(join(tmpdir(), 'tk-models-'));
   process.env.TRANSFERKIT_MODELS_DIR = models;
-  process.env.TRANSFERKIT_WEIGHTS_BASE_URL = `http://127.0.0.1:${await closedPort()}/`;
+  process.env.TRANSFERKIT_WEIGHTS_BASE_URL = `http://127.0.0.1:${await freePort()}/`;
   await writeFile(join(models, NOTOP), 'placeholder: resolution only checks presence');
   const { resolveWeightsPath } = await import('../src/training/train.ts');
   t.is(await resolveWeightsPath({ weights: undefined, head: 'gap' }), join(models, NOTOP));

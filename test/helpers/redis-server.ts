@@ -3,7 +3,7 @@
  * for the queue test and bench. `stop()` ends it; so does the process exiting.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 
 export interface LocalRedis {
   port: number;
@@ -12,15 +12,6 @@ export interface LocalRedis {
 }
 
 const START_TIMEOUT_MS = 15_000;
-
-/** A port nothing listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export async function startRedis(bin = 'redis-server'): Promise<LocalRedis> {
   const port = await freePort();

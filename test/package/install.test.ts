@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeShapesDataset } from '../training-shapes.ts';
-import { closedPort } from '../helpers/closed-port.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const tsc = join(repo, 'node_modules', '.bin', 'tsc');
@@ -44,7 +44,7 @@ test.before(async () => {
   if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
   const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string }];
   tarball = join(work, filename);
-  const dead = `http://127.0.0.1:${await closedPort()}`;
+  const dead = `http://127.0.0.1:${await freePort()}`;
   const registry = new URL((await run('npm', ['config', 'get', 'registry'], work)).stdout.trim()).hostname;
   offlineBinaries = {
     // onnxruntime-node's installer downloads through global-agent; tfjs-node's through HTTPS_PROXY.
