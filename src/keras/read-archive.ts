@@ -22,8 +22,8 @@ function escapesArchive(name: string): boolean {
 
 /** Inflated-size caps for the members we read: a zip bomb is refused before it fills memory or disk. */
 export const ARCHIVE_LIMITS = {
-  /** `config.json` and `metadata.json` (held in memory). */
-  jsonBytes: 64 * 2 ** 20,
+  /** `config.json` and `metadata.json`, held in memory: Keras configs of even very deep models are a few MB. */
+  jsonBytes: 16 * 2 ** 20,
   /** `model.weights.h5` (streamed to a temp file; VGG16 with its top is 553 MB). */
   weightsBytes: 2 ** 31,
 } as const;
