@@ -24,7 +24,8 @@ export interface RunDirLock {
   release(failed?: boolean): Promise<void>;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -50,7 +51,7 @@ async function acquire(dir: string, log: (line: string) => void): Promise<void> 
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await tryCreate(lockPath)) return;
     const pid = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(pid) && alive(pid)) {
+    if (Number.isInteger(pid) && processAlive(pid)) {
       throw new UserError(`run directory ${dir} is in use by process ${pid} (${lockPath}); wait for it to finish or choose another --out.`);
     }
     // Renaming moves the stale lock aside exactly once, however many processes race for it; a lock

@@ -331,7 +331,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     const frozen = weightsRef && plan.cut !== null && plan.init === 'pretrained' ? weightsRef : undefined;
     const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing, ...(frozen ? { frozen } : {}) };
     // A resumed run keeps the config it started with (its precision included), less the mark of its interruption.
-    const { interrupted: _previous, ...config } = resuming
+    const config = resuming
       ? await readRunConfig(runDir)
       : {
           dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
@@ -339,6 +339,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
           precision: { ...extraction.precision, message: extraction.precisionMessage },
           preprocessing, versions: packageVersions(), created: new Date().toISOString(),
         } as Record<string, unknown>;
+    delete config.interrupted;
     const manifest = {
       classes,
       splits: Object.fromEntries(Object.entries(data.items).map(([split, items]) => [split, items.map((i) => ({ path: i.path, hash: i.hash, class: i.className }))])),

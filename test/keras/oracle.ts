@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type * as tf from '@tensorflow/tfjs';
+import { processAlive } from '../../src/training/run-lock.ts';
 
 const run = promisify(execFile);
 export const ORACLE_DIR = fileURLToPath(new URL('../../scripts/oracle/', import.meta.url));
@@ -60,15 +61,6 @@ function requireVenv(): void {
 
 const LOCK = join(ORACLE_DIR, 'fixtures.lock.tmp');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Hold the generator lock: a file created exclusively, holding our pid. A lock whose process is
  * gone (a killed run) is taken over; an empty one is a holder still writing its pid.
@@ -82,7 +74,7 @@ async function lockGenerator(): Promise<void> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = Number(await readFile(LOCK, 'utf8').catch(() => ''));
-    if (holder > 0 && !isAlive(holder)) await rm(LOCK, { force: true });
+    if (holder > 0 && !processAlive(holder)) await rm(LOCK, { force: true });
     else await sleep(1000);
   }
 }
