@@ -2,7 +2,7 @@ import test from 'ava';
 import sharp from 'sharp';
 import { confusionSpec } from '../src/report/confusion.ts';
 import { renderPng } from '../src/report/render.ts';
-import { classificationReport, confusionMatrix, formatClassificationReport, formatConfusion } from '../src/training/metrics.ts';
+import { classificationReport, confusionMatrix, formatClassificationReport, formatConfusion } from '../src/inference/metrics.ts';
 
 // sklearn: y_true = [0,0,0,1,1,2,2,2,2], y_pred = [0,1,0,1,2,2,2,0,2]
 const truth = [0, 0, 0, 1, 1, 2, 2, 2, 2];

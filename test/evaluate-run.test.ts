@@ -5,8 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { UserError } from '../src/errors.ts';
 import { imagesToTensor } from '../src/models/preprocess.ts';
-import { EVALUATION_FILES, evaluateModel, evaluateRun, evaluationItems, type EvaluationReport } from '../src/training/evaluate.ts';
-import { loadRun, RUN_FILES } from '../src/training/run-dir.ts';
+import { evaluateModel, evaluateRun, evaluationItems } from '../src/inference/evaluate.ts';
+import { EVALUATION_FILES, RUN_FILES } from '../src/run/files.ts';
+import type { EvaluationReport } from '../src/run/schemas.ts';
+import { loadRun } from '../src/run/load-run.ts';
 import { trainTinyRun } from './evaluate-fixture.ts';
 
 const { tmp, data, runDir } = await trainTinyRun('tk-evaluate-');

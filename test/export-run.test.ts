@@ -8,7 +8,7 @@ import { loadTfjsModel } from '../src/export/tfjs-files.ts';
 import { readKerasFile } from '../src/keras/index.ts';
 import { loadKerasModel } from '../src/keras/load-model.ts';
 import { imagesToTensor } from '../src/models/preprocess.ts';
-import { loadRun } from '../src/training/run-dir.ts';
+import { loadRun } from '../src/run/load-run.ts';
 import { trainTinyRun } from './evaluate-fixture.ts';
 
 // BatchNorm in the head: the one layer whose inference maths differs from training in every format.

@@ -19,7 +19,7 @@ import { maximizeCanvas } from '../src/interpret/maximize.ts';
 import { formatRunSummary, summarizeRun } from '../src/interpret/run-summary.ts';
 import { prepareImage } from '../src/interpret/source.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { loadRun } from '../src/training/run-dir.ts';
+import { loadRun } from '../src/run/load-run.ts';
 import { train } from '../src/training/train.ts';
 import { assertPicture } from './interpret-helpers.ts';
 import { makeShapesDataset } from './training-shapes.ts';

@@ -9,7 +9,7 @@ import { extractFeatures } from '../src/cache/extract-features.ts';
 import { scanDataset } from '../src/data/scan.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { featureCacheDir } from '../src/util/user-dirs.ts';
-import { RUN_FILES } from '../src/training/run-dir.ts';
+import { RUN_FILES } from '../src/run/files.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 
 // Ctrl-C typed into a real pseudo-terminal (util-linux `script`): the kernel sends SIGINT, and the

@@ -7,8 +7,7 @@ import { scanDataset } from '../src/data/scan.ts';
 import { InterruptedError } from '../src/errors.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { advise, PROBE_CUTS } from '../src/strategies/advisor.ts';
-import { RESUME_DIR } from '../src/training/resume-point.ts';
-import { RUN_FILES } from '../src/training/run-dir.ts';
+import { RESUME_DIR, RUN_FILES } from '../src/run/files.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { UserError } from '../src/errors.ts';
 import { imagesToTensor } from '../src/models/preprocess.ts';
-import { expandImageInputs, predictRun, predictWithRun } from '../src/training/predict-run.ts';
-import { loadRun } from '../src/training/run-dir.ts';
+import { expandImageInputs, predictRun, predictWithRun } from '../src/inference/predict-run.ts';
+import { loadRun } from '../src/run/load-run.ts';
 import { trainTinyRun } from './evaluate-fixture.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));

@@ -6,10 +6,12 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../src/errors.ts';
 import type { Preprocessing } from '../src/models/preprocess.ts';
-import { EVALUATION_FILES, evaluateRun, evaluationItems, type EvaluationReport } from '../src/training/evaluate.ts';
-import { inferImages, runInt8Prefix } from '../src/training/infer.ts';
-import { predictRun } from '../src/training/predict-run.ts';
-import { loadRun } from '../src/training/run-dir.ts';
+import { evaluateRun, evaluationItems } from '../src/inference/evaluate.ts';
+import { EVALUATION_FILES } from '../src/run/files.ts';
+import type { EvaluationReport } from '../src/run/schemas.ts';
+import { inferImages, runInt8Prefix } from '../src/inference/infer.ts';
+import { predictRun } from '../src/inference/predict-run.ts';
+import { loadRun } from '../src/run/load-run.ts';
 import { trainTinyRun } from './evaluate-fixture.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));

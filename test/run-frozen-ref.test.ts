@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { EXPORT_FILES, exportRun } from '../src/export/export-run.ts';
 import { readKerasFile, type LayerWeights } from '../src/keras/index.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { loadRun, RUN_FILES, type ModelDescription } from '../src/training/run-dir.ts';
+import { RUN_FILES } from '../src/run/files.ts';
+import { loadRun } from '../src/run/load-run.ts';
+import type { ModelDescription } from '../src/run/schemas.ts';
 import { trainTinyRun } from './evaluate-fixture.ts';
 
 const byName = (layers: readonly LayerWeights[]): Map<string, LayerWeights> => new Map(layers.filter((l) => l.weights.length > 0).map((l) => [l.name, l]));

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { resolvePrefix } from '../src/cache/extract-features.ts';
 import { FeatureStore, ORIGINAL_VARIANT } from '../src/cache/feature-store.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { RUN_FILES } from '../src/training/run-dir.ts';
+import { RUN_FILES } from '../src/run/files.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));

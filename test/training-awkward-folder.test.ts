@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { scanDataset } from '../src/data/scan.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { advise } from '../src/strategies/advisor.ts';
-import { evaluateRun } from '../src/training/evaluate.ts';
-import { predictRun } from '../src/training/predict-run.ts';
-import { RUN_FILES } from '../src/training/run-dir.ts';
+import { evaluateRun } from '../src/inference/evaluate.ts';
+import { predictRun } from '../src/inference/predict-run.ts';
+import { RUN_FILES } from '../src/run/files.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 

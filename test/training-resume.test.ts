@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../src/errors.ts';
 import { readKerasFile } from '../src/keras/index.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { RESUME_DIR } from '../src/training/resume-point.ts';
-import { RUN_FILES } from '../src/training/run-dir.ts';
+import { RESUME_DIR, RUN_FILES } from '../src/run/files.ts';
 import { resumeTraining, train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 

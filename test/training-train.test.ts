@@ -10,10 +10,12 @@ import { exportRun } from '../src/export/export-run.ts';
 import { loadWeights, readKerasFile } from '../src/keras/index.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { imagesToTensor } from '../src/models/preprocess.ts';
-import { buildNetwork, disposeNetwork } from '../src/training/network.ts';
-import { evaluateRun } from '../src/training/evaluate.ts';
-import { predictRun } from '../src/training/predict-run.ts';
-import { loadRun, RUN_FILES, type ModelDescription } from '../src/training/run-dir.ts';
+import { buildNetwork, disposeNetwork } from '../src/strategies/network.ts';
+import { evaluateRun } from '../src/inference/evaluate.ts';
+import { predictRun } from '../src/inference/predict-run.ts';
+import { RUN_FILES } from '../src/run/files.ts';
+import { loadRun } from '../src/run/load-run.ts';
+import type { ModelDescription } from '../src/run/schemas.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { parseTrainArgs } from '../src/cli/train.ts';
 import { OFFICIAL_FILES } from '../src/models/fetch.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { RUN_FILES } from '../src/training/run-dir.ts';
+import { RUN_FILES } from '../src/run/files.ts';
 import { isPromptExit } from '../src/wizard/io.ts';
 import { runWizard } from '../src/wizard/run-wizard.ts';
 import { makeShapesDataset } from './training-shapes.ts';

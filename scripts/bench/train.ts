@@ -12,7 +12,7 @@ import { createRng } from '../../src/data/random.ts';
 import { planStrategy } from '../../src/strategies/plan.ts';
 import { ArraySource } from '../../src/training/batch-source.ts';
 import { fit } from '../../src/training/fit.ts';
-import { buildNetwork, disposeNetwork } from '../../src/training/network.ts';
+import { buildNetwork, disposeNetwork } from '../../src/strategies/network.ts';
 import { resolveTrainOptions } from '../../src/training/options.ts';
 
 function randomSource(n: number, shape: number[], seed: number): ArraySource {

@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { initBackendFromCli } from '../backend/index.ts';
 import { describeUnreadable } from '../data/unreadable.ts';
-import { EVALUATION_FILES, evaluateRun, type EvaluationReport } from '../training/evaluate.ts';
-import { formatClassificationReport, formatConfusion } from '../training/metrics.ts';
+import { evaluateRun } from '../inference/evaluate.ts';
+import { formatClassificationReport, formatConfusion } from '../inference/metrics.ts';
+import { EVALUATION_FILES } from '../run/files.ts';
+import type { EvaluationReport } from '../run/schemas.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { warnIfRandomInit } from './warnings.ts';
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { initBackendFromCli } from '../backend/index.ts';
 import { describeUnreadable } from '../data/unreadable.ts';
-import { predictRun, type PredictRunResult } from '../training/predict-run.ts';
+import { predictRun, type PredictRunResult } from '../inference/predict-run.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { warnIfRandomInit } from './warnings.ts';
 

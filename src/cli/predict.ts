@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../util/validate.ts';
 import { initBackendFromCli } from '../backend/index.ts';
 import { predictImagenet, type ImagePrediction } from '../models/predict.ts';
-import { isRunDir } from '../training/predict-run.ts';
+import { isRunDir } from '../inference/predict-run.ts';
 import { predictRunCommand } from './predict-run.ts';
 import { warnIfRandomInit } from './warnings.ts';
 

@@ -4,7 +4,7 @@ import { initBackendFromCli } from '../backend/index.ts';
 import { UserError } from '../errors.ts';
 import { formatRunSummary } from '../interpret/run-summary.ts';
 import { visualizeActivations, visualizeGradCam, visualizeKernels, visualizeMaximize } from '../interpret/visualize.ts';
-import { loadRun } from '../training/run-dir.ts';
+import { loadRun } from '../run/load-run.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { warnIfRandomInit } from './warnings.ts';
 

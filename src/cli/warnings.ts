@@ -1,7 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { readRandomInitMarker } from '../keras/index.ts';
-import { RUN_FILES } from '../training/run-dir.ts';
+import { RunDir } from '../run/run-dir.ts';
 import { randomInitWarning, type TransferkitWarning } from '../warnings.ts';
 
 /** How the CLI shows a library warning: one line on stderr. */
@@ -11,7 +10,7 @@ export function printWarning(warning: TransferkitWarning): void {
 
 /** The weights file and marker a run directory's config.json records, when they were random-init. */
 async function runRandomInit(runDir: string): Promise<{ path: string; marker: string } | undefined> {
-  const config = await readFile(join(runDir, RUN_FILES.config), 'utf8').then((text) => JSON.parse(text) as { weights?: { path: string; randomInit?: string } | null }, () => undefined);
+  const config = await new RunDir(runDir).readIfPresent('config').catch(() => undefined);
   const weights = config?.weights;
   return weights?.randomInit === undefined ? undefined : { path: weights.path, marker: weights.randomInit };
 }

@@ -7,7 +7,7 @@ import { ONNX_INPUT, ONNX_OUTPUT } from '../models/engines/layers-to-onnx.ts';
 import { isKerasResize } from '../data/decode.ts';
 import type { Preprocessing } from '../models/preprocess.ts';
 import { IMAGENET_BGR_MEANS } from '../models/vgg16-spec.ts';
-import { loadRun, type LoadedRun } from '../training/run-dir.ts';
+import { loadRun, type LoadedRun } from '../run/load-run.ts';
 import { atomicWriteDir, writeFileAtomic } from '../util/atomic.ts';
 import { saveTfjsModel, TFJS_FILES } from './tfjs-files.ts';
 

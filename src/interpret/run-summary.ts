@@ -2,7 +2,7 @@
  * Keras `model.summary()` for a run's stitched model, with each layer marked frozen or trainable
  * as the run's strategy trained it (a layer is trainable if any phase trained it).
  */
-import type { LoadedRun } from '../training/run-dir.ts';
+import type { LoadedRun } from '../run/load-run.ts';
 import { formatModelSummary, summarizeModel, type ModelSummary } from '../report/model-summary.ts';
 
 /** The stitched model's summary with per-layer trainability from the run's phases. */

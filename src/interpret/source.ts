@@ -8,7 +8,7 @@ import { decodeImage } from '../data/decode.ts';
 import { UserError } from '../errors.ts';
 import { preprocessInput, VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { vgg16, vgg16Prefix } from '../models/vgg16.ts';
-import { loadRun, type LoadedRun } from '../training/run-dir.ts';
+import { loadRun, type LoadedRun } from '../run/load-run.ts';
 import type { RgbImage } from './compose.ts';
 
 /** A model to look inside, with how its inputs are made. */

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { EpochLogs } from '../training/callbacks.ts';
+import type { EpochLogs } from '../run/schemas.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { renderPng } from './render.ts';
 

@@ -1,23 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import sharp from 'sharp';
-import { NO_AUGMENTATION, parseAugmentOptions, type AugmentInput, type AugmentOptions } from '../data/augment-options.ts';
+import { NO_AUGMENTATION, parseAugmentOptions, type AugmentOptions } from '../data/augment-options.ts';
 import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
-import type { ResizeMode } from '../data/decode.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
-import type { UnreadableImage } from '../data/unreadable.ts';
-import type { StrategyPlan } from '../strategies/types.ts';
-import type { EpochLogs } from '../training/callbacks.ts';
-import { EVALUATION_FILES as EVALUATION, type EvaluationReport } from '../training/evaluate.ts';
-import { RUN_FILES } from '../training/run-dir.ts';
+import { RunDir } from '../run/run-dir.ts';
+import type { EpochLogs, EvaluationReport, Manifest, RunConfig } from '../run/schemas.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { RANDOM_INIT_MESSAGE } from '../warnings.ts';
 import { dataUri, escapeHtml, htmlTable } from './html.ts';
 import { REPORT_CSS } from './html-report-style.ts';
-
-/** The report's file name inside a run directory. */
-export const REPORT_FILE = 'report.html';
 
 /** Options of `writeReport`. */
 export interface ReportOptions {
@@ -28,31 +21,6 @@ export interface ReportOptions {
 }
 
 const REPORT_DEFAULTS: Required<ReportOptions> = { previewImages: 6, thumbnail: 160 };
-
-/** The parts of `config.json` the report shows (train writes it). */
-interface RunConfig {
-  dataDir: string;
-  strategy: string;
-  plan: StrategyPlan;
-  seed: number;
-  backend: string;
-  created: string;
-  weights: { path: string; sha256: string; randomInit?: string } | null;
-  options: Record<string, unknown> & { inputSize: number; resize: ResizeMode; epochs: number; batchSize: number; augment?: AugmentInput };
-  versions?: Record<string, string>;
-  advice?: { reasons: string[] };
-  /** Frozen-feature precision (runs before int8 support have none: fp32). */
-  precision?: { precision: 'fp32' | 'int8'; calibration?: string; message: string };
-  interrupted?: { phase: string; epochsCompleted: number; at: string };
-}
-
-interface Manifest {
-  classes: string[];
-  splits: Record<string, { path: string; hash?: string; class: string }[]>;
-  unreadable: UnreadableImage[];
-  /** Scan warnings (empty class folders, classes missing from a split); absent in older runs. */
-  warnings?: string[];
-}
 
 /** Everything in a run directory the report can show; evaluation and plots are optional. */
 interface RunContents {
@@ -74,17 +42,16 @@ async function optional<T>(read: Promise<T>): Promise<T | undefined> {
   });
 }
 
-const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
-
 async function readRun(runDir: string): Promise<RunContents> {
+  const run = new RunDir(runDir);
   return {
     runDir,
-    config: await readJson<RunConfig>(join(runDir, RUN_FILES.config)),
-    manifest: await readJson<Manifest>(join(runDir, RUN_FILES.manifest)),
-    history: (await optional(readJson<EpochLogs[]>(join(runDir, RUN_FILES.history)))) ?? [],
-    curves: await optional(readFile(join(runDir, RUN_FILES.curves))),
-    evaluation: await optional(readJson<EvaluationReport>(join(runDir, EVALUATION.report))),
-    confusion: await optional(readFile(join(runDir, EVALUATION.confusion))),
+    config: await run.read('config'),
+    manifest: await run.read('manifest'),
+    history: (await run.readIfPresent('history')) ?? [],
+    curves: await optional(readFile(run.path('curves'))),
+    evaluation: await run.readIfPresent('evaluation'),
+    confusion: await optional(readFile(run.path('confusion'))),
   };
 }
 
@@ -132,7 +99,7 @@ function configSection(c: RunConfig): string {
     ['strategy', `${c.strategy}: cut ${c.plan.cut ?? 'none (whole network trains)'}, keep up to ${c.plan.keep}`],
     ['head', `${c.plan.head.kind}, dense ${c.plan.head.dense}, dropout ${c.plan.head.dropout}${c.plan.head.batchnorm ? ', batchnorm' : ''}`],
     ['input', `${o.inputSize}x${o.inputSize}, resize ${o.resize}`],
-    ['feature precision', c.precision ? `${c.precision.precision}${c.precision.calibration ? ` (calibration ${c.precision.calibration.slice(0, 12)}…)` : ''}: ${c.precision.message}` : 'fp32'],
+    ['feature precision', c.precision ? `${c.precision.precision}${c.precision.precision === 'int8' ? ` (calibration ${c.precision.calibration.slice(0, 12)}…)` : ''}: ${c.precision.message}` : 'fp32'],
     ['epochs / batch size', `${o.epochs} / ${o.batchSize}`],
     ['augmentation', augmentText],
     ['seed', c.seed],
@@ -252,7 +219,7 @@ export async function renderReport(runDir: string, options: ReportOptions = {}):
  * writes it at the end of a run, evaluate refreshes it. Returns the report's path.
  */
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<string> {
-  const path = join(runDir, REPORT_FILE);
+  const path = new RunDir(runDir).path('report');
   await writeFileAtomic(path, await renderReport(runDir, options));
   return path;
 }

@@ -1,6 +1,6 @@
 import type { HeadSpec } from './types.ts';
 
-/** One head layer as data; `src/training/head.ts` turns these into tfjs layers. */
+/** One head layer as data; `head-layer.ts` turns these into tfjs layers. */
 export type HeadLayerSpec =
   | { name: string; kind: 'gap' | 'flatten' }
   | { name: string; kind: 'dense'; units: number | 'classes'; activation: 'relu' | 'softmax'; pretrained: boolean }

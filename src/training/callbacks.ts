@@ -1,20 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import { Monitor, type MonitorArgs } from './monitor.ts';
-import type { StateValue } from './resume-point.ts';
+import type { StateValue } from '../run/resume-point.ts';
+import type { EpochLogs } from '../run/schemas.ts';
 import { restoreWeights, snapshotWeights, type WeightsSnapshot } from './weights-snapshot.ts';
 
-/** What is logged after each epoch, with Keras's names. */
-export interface EpochLogs {
-  /** 0-based epoch over the whole run (phases continue the count). */
-  epoch: number;
-  phase: string;
-  loss: number;
-  acc: number;
-  val_loss: number;
-  val_acc: number;
-  /** Learning rate used during the epoch. */
-  lr: number;
-}
+export type { EpochLogs };
 
 /** What callbacks may look at and change while training runs. */
 export interface TrainingContext {

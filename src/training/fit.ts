@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../strategies/types.ts';
-import { seedFrom } from './seeds.ts';
+import { seedFrom } from '../strategies/seeds.ts';
 import { precompute, type BatchSource } from './batch-source.ts';
 import type { Callback, EpochLogs, TrainingContext } from './callbacks.ts';
 import { disposeOptimizer, makeOptimizer, restoreOptimizerState, setLearningRate } from './optimizer.ts';
-import type { StateValue } from './resume-point.ts';
+import type { StateValue } from '../run/resume-point.ts';
 import { shuffled, type Rng } from '../data/random.ts';
 
 /** One `fit` call: one phase of a strategy. */

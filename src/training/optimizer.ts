@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../strategies/types.ts';
-import type { StateValue } from './resume-point.ts';
+import type { StateValue } from '../run/resume-point.ts';
 
 /** A tfjs optimiser for a phase (SGD with momentum when `momentum` > 0). */
 export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {

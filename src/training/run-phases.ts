@@ -9,7 +9,7 @@ import type { StrategyPlan } from '../strategies/types.ts';
 import type { Callback } from './callbacks.ts';
 import { fit, type FitArgs } from './fit.ts';
 import { optimizerState } from './optimizer.ts';
-import { writeResumePoint, type ResumePoint } from './resume-point.ts';
+import { writeResumePoint, type ResumePoint } from '../run/resume-point.ts';
 import { restoreWeights, snapshotWeights } from './weights-snapshot.ts';
 
 export interface RunPhasesArgs extends Pick<FitArgs, 'train' | 'val' | 'numClasses' | 'batchSize' | 'classWeights' | 'shouldStop'> {

@@ -1,4 +1,4 @@
-import { access, readFile, rm } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
 import { installedVersion } from '../backend/installed-packages.ts';
@@ -20,11 +20,12 @@ import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
 import { FP32, type CalibrationRecord, type ResolvedPrecision } from '../cache/precision.ts';
 import { VGG16_LAYER_NAMES } from '../models/vgg16-spec.ts';
-import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS, type Advice } from '../strategies/advisor.ts';
+import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';
 import { modelsDir } from '../util/user-dirs.ts';
+import { parseOrThrow } from '../util/validate.ts';
 import { TRANSFERKIT_VERSION } from '../version.ts';
 import { randomInitWarning, type TransferkitWarning } from '../warnings.ts';
 import type { BatchSource } from './batch-source.ts';
@@ -32,12 +33,14 @@ import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, typ
 import { balancedClassWeights } from './class-weights.ts';
 import { cachedFeatures, decidePrecision, type CachedFeatures, type FeatureOptions } from './features.ts';
 import { ImageSource } from './image-source.ts';
-import { buildNetwork, disposeNetwork } from './network.ts';
-import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
+import { buildNetwork, disposeNetwork } from '../strategies/network.ts';
+import { RESUME_DIR, RUN_FILES } from '../run/files.ts';
+import { claimRunDir } from '../run/lock.ts';
+import { latestResumePoint, readResumePoint } from '../run/resume-point.ts';
+import { RunDir } from '../run/run-dir.ts';
+import type { AdviceRecord, Manifest, ModelDescription, PrecisionRecord, RunConfig } from '../run/schemas.ts';
+import { resolveTrainOptions, trainOptionsSchema, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
-import { latestResumePoint, readResumePoint, RESUME_DIR } from './resume-point.ts';
-import { discardRun, readRunConfig, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
-import { claimRunDir } from './run-lock.ts';
 import { runPhases } from './run-phases.ts';
 
 /** Runtime hooks of `train` (not part of the reproducible config). */
@@ -66,8 +69,8 @@ export interface TrainResult {
   bestEpoch: number;
   /** Stopped by the signal (Ctrl-C). */
   interrupted: boolean;
-  /** The advisor's evidence when `strategy` was `auto`. */
-  advice?: Advice;
+  /** The advisor's evidence when `strategy` was `auto` (as config.json records it). */
+  advice?: AdviceRecord;
   /** Frozen-feature extraction over the whole run (advisor probes included). */
   extraction: RunExtraction;
 }
@@ -170,10 +173,10 @@ async function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset
 }
 
 /** A resumed run must see the images it started with, or its epochs would mix two datasets. */
-async function sameData(runDir: string, splits: Record<string, unknown>): Promise<void> {
-  const saved = JSON.parse(await readFile(join(runDir, RUN_FILES.manifest), 'utf8')) as { splits: Record<string, unknown> };
+async function sameData(run: RunDir, splits: Manifest['splits']): Promise<void> {
+  const saved = await run.read('manifest');
   if (JSON.stringify(saved.splits) !== JSON.stringify(splits)) {
-    throw new UserError(`${runDir}: the data folder changed since the run started (${RUN_FILES.manifest} lists other images); start a new run instead of --resume.`);
+    throw new UserError(`${run.dir}: the data folder changed since the run started (${RUN_FILES.manifest} lists other images); start a new run instead of --resume.`);
   }
 }
 
@@ -198,14 +201,16 @@ export async function train(dataDir: string, options: TrainOptions = {}, hooks: 
  */
 export async function resumeTraining(runDir: string, hooks: Omit<TrainHooks, 'overwrite'> = {}): Promise<TrainResult> {
   try {
-    const config = await readRunConfig(runDir);
+    const run = new RunDir(runDir);
+    const config = await run.read('config');
     // A finished run removes its resume points; an interrupted one (Ctrl-C) keeps them beside its model.
-    if ((await latestResumePoint(runDir)) === undefined && (await exists(join(runDir, RUN_FILES.modelWeights)))) {
+    if ((await latestResumePoint(runDir)) === undefined && (await run.has('modelWeights'))) {
       throw new UserError(`run ${runDir} already finished (it has ${RUN_FILES.modelWeights}); nothing to resume.`);
     }
-    const options = resolveTrainOptions({ ...(config.options as TrainOptions), strategy: config.strategy as TrainOptions['strategy'], out: runDir });
-    const resumed: ResumedRun = { advice: config.advice as Advice | undefined, plan: config.plan as StrategyPlan, precision: config.precision as ResumedRun['precision'] };
-    return await trainWithProgress(config.dataDir as string, options, { ...hooks, resumed }, true);
+    // The recorded options go through the train schema again, as any options do.
+    const options = parseOrThrow(trainOptionsSchema, { ...config.options, strategy: config.strategy, out: runDir }, `training options in ${run.path('config')}`);
+    const resumed: ResumedRun = { advice: config.advice, plan: config.plan, precision: config.precision };
+    return await trainWithProgress(config.dataDir, options, { ...hooks, resumed }, true);
   } catch (err) {
     throw readableError(err);
   }
@@ -213,10 +218,10 @@ export async function resumeTraining(runDir: string, hooks: Omit<TrainHooks, 'ov
 
 /** What a resumed run keeps from its config.json: the advice, plan and precision it started with. */
 interface ResumedRun {
-  advice?: Advice;
+  advice?: AdviceRecord;
   plan: StrategyPlan;
   /** Absent in runs from before precision was recorded: those read fp32 features. */
-  precision?: ResolvedPrecision & { message: string };
+  precision?: PrecisionRecord;
 }
 
 type RunHooks = TrainHooks & { resumed?: ResumedRun };
@@ -312,6 +317,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
   // auto slices where its early probe measured, so the slice features are already cached.
   const plan = fixedPlan ?? planStrategy(advice!.strategy, { ...o, sliceAt: ADVISED_SLICE_AT });
   const runDir = await claimDir(plan.strategy);
+  const run = new RunDir(runDir);
   const from = resuming ? await readResumePoint(runDir) : undefined;
   if (resuming) log(from ? `resuming ${runDir} after epoch ${from.epoch}` : `resuming ${runDir}: no epoch had completed, starting from the beginning`);
   const classes = dataset.classes;
@@ -331,35 +337,35 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     const frozen = weightsRef && plan.cut !== null && plan.init === 'pretrained' ? weightsRef : undefined;
     const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing, ...(frozen ? { frozen } : {}) };
     // A resumed run keeps the config it started with (its precision included), less the mark of its interruption.
-    const config = resuming
-      ? await readRunConfig(runDir)
+    const config: RunConfig = resuming
+      ? await run.read('config')
       : {
           dataDir: resolve(dataDir), options: o, strategy: plan.strategy, plan, advice, seed: o.seed, backend: backend.name,
           weights: weightsRef ? { ...weightsRef, ...(randomInit === undefined ? {} : { randomInit }) } : null,
           precision: { ...extraction.precision, message: extraction.precisionMessage },
           preprocessing, versions: packageVersions(), created: new Date().toISOString(),
-        } as Record<string, unknown>;
+        };
     delete config.interrupted;
-    const manifest = {
+    const manifest: Manifest = {
       classes,
       splits: Object.fromEntries(Object.entries(data.items).map(([split, items]) => [split, items.map((i) => ({ path: i.path, hash: i.hash, class: i.className }))])),
       unreadable: data.unreadable,
       warnings: dataset.warnings,
     };
-    if (resuming) await sameData(runDir, manifest.splits);
+    if (resuming) await sameData(run, manifest.splits);
     else {
-      await writeJson(join(runDir, RUN_FILES.config), config);
-      if (calibration) await writeJson(join(runDir, RUN_FILES.calibration), calibration);
-      await writeJson(join(runDir, RUN_FILES.classes), classes);
-      await writeJson(join(runDir, RUN_FILES.model), description);
-      await writeJson(join(runDir, RUN_FILES.manifest), manifest);
+      await run.write('config', config);
+      if (calibration) await run.write('calibration', calibration);
+      await run.write('classes', classes);
+      await run.write('model', description);
+      await run.write('manifest', manifest);
     }
     for (const u of data.unreadable) log(describeUnreadable(u));
     const perImage = data.train.labels.length / Math.max(data.items.train.length, 1);
     log(`training on ${data.train.labels.length} samples (${data.items.train.length} images${perImage > 1 ? ` x ${perImage} variants: original + augmented copies` : ''}), validating on ${data.val.labels.length}`);
 
     const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(join(runDir, RUN_FILES.checkpoint), modelWeights(trainer)), { minDelta: o.minDelta });
-    const history = new HistoryRecorder((h) => writeHistory(runDir, h));
+    const history = new HistoryRecorder((h) => run.writeHistory(h));
     const callbacks: Callback[] = [history, checkpoint, bars.epochs];
     if (o.patience > 0) callbacks.push(new EarlyStopping(o.patience, { minDelta: o.minDelta }));
     if (o.reduceLrPatience > 0) callbacks.push(new ReduceLROnPlateau({ factor: o.reduceLrFactor, patience: o.reduceLrPatience, minDelta: o.minDelta, minLr: 1e-7 }));
@@ -371,7 +377,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     kept = !interrupted || checkpoint.bestEpoch >= 0;
     if (!kept) throw new InterruptedError('interrupted before the first epoch finished: nothing to keep, so the run directory was removed (extracted features stay cached for the next run).');
     // The interruption is recorded (and its resume points kept) so `--resume` continues the run; finishing clears both.
-    if (interrupted || resuming) await writeJson(join(runDir, RUN_FILES.config), { ...config, ...(interrupted ? { interrupted } : {}) });
+    if (interrupted || resuming) await run.write('config', { ...config, ...(interrupted ? { interrupted } : {}) });
     checkpoint.restoreBest(net.trainer);
     if (checkpoint.bestEpoch >= 0) {
       await writeLegacyWeights(join(runDir, RUN_FILES.modelWeights), modelWeights(frozen ? net.trainer : net.model));
@@ -384,6 +390,6 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     data?.train.dispose();
     data?.val.dispose();
     disposeNetwork(net);
-    if (!kept && !(await exists(join(runDir, RUN_FILES.checkpoint)))) await discardRun(runDir);
+    if (!kept && !(await run.has('checkpoint'))) await run.discard();
   }
 }

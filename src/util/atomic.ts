@@ -54,3 +54,8 @@ export async function atomicWriteDir(target: string, fill: (tempDir: string) => 
     throw err;
   }
 }
+
+/** Write JSON atomically, pretty-printed. */
+export function writeJson(path: string, value: unknown): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { initWeights } from '../../src/models/init-weights.ts';
-import { REPORT_FILE } from '../../src/report/html-report.ts';
-import { evaluateRun } from '../../src/training/evaluate.ts';
+import { REPORT_FILE } from '../../src/run/files.ts';
+import { evaluateRun } from '../../src/inference/evaluate.ts';
 import { train } from '../../src/training/train.ts';
 import { makeShapesDataset } from '../training-shapes.ts';
 

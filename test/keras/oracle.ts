@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type * as tf from '@tensorflow/tfjs';
-import { processAlive } from '../../src/training/run-lock.ts';
+import { processAlive } from '../../src/run/lock.ts';
 
 const run = promisify(execFile);
 export const ORACLE_DIR = fileURLToPath(new URL('../../scripts/oracle/', import.meta.url));

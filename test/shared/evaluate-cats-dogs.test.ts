@@ -10,9 +10,9 @@ import { loadTfjsModel } from '../../src/export/tfjs-files.ts';
 import { loadKerasModel } from '../../src/keras/load-model.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { imagesToTensor } from '../../src/models/preprocess.ts';
-import { evaluateRun } from '../../src/training/evaluate.ts';
-import { predictRun } from '../../src/training/predict-run.ts';
-import { loadRun } from '../../src/training/run-dir.ts';
+import { evaluateRun } from '../../src/inference/evaluate.ts';
+import { predictRun } from '../../src/inference/predict-run.ts';
+import { loadRun } from '../../src/run/load-run.ts';
 import { train } from '../../src/training/train.ts';
 
 const shared = resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared');

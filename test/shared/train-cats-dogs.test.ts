@@ -24,7 +24,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initWeights } from '../../src/models/init-weights.ts';
-import { RUN_FILES, loadRun } from '../../src/training/run-dir.ts';
+import { RUN_FILES } from '../../src/run/files.ts';
+import { loadRun } from '../../src/run/load-run.ts';
 import { train } from '../../src/training/train.ts';
 import type { TrainOptions } from '../../src/training/options.ts';
 

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelWeights, readKerasFile, type LayerWeights } from '../../src/keras/index.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
-import { loadRun, RUN_FILES } from '../../src/training/run-dir.ts';
+import { RUN_FILES } from '../../src/run/files.ts';
+import { loadRun } from '../../src/run/load-run.ts';
 import { train } from '../../src/training/train.ts';
 import { makeShapesDataset } from '../training-shapes.ts';
 

@@ -13,7 +13,7 @@ import { gradCam } from '../../src/interpret/gradcam.ts';
 import { maximizeFilters } from '../../src/interpret/maximize.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { imagesToTensor } from '../../src/models/preprocess.ts';
-import { loadRun } from '../../src/training/run-dir.ts';
+import { loadRun } from '../../src/run/load-run.ts';
 import { train, type TrainResult } from '../../src/training/train.ts';
 import type { TrainOptions } from '../../src/training/options.ts';
 import { makeShapesDataset } from '../training-shapes.ts';

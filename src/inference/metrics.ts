@@ -2,15 +2,7 @@
  * Classification metrics from true and predicted class indices, as scikit-learn's
  * `confusion_matrix` and `classification_report` compute them (zero division counts as 0).
  */
-
-/** Precision, recall and F1 of one class (or an average over classes). */
-export interface ClassScores {
-  precision: number;
-  recall: number;
-  f1: number;
-  /** Images whose true class this is (for an average: all images). */
-  support: number;
-}
+import type { ClassScores } from '../run/schemas.ts';
 
 /** What `classificationReport` returns. */
 export interface ClassificationReport {

@@ -3,11 +3,12 @@ import { join, resolve } from 'node:path';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import { hasImageExtension, isIgnoredEntry } from '../data/formats.ts';
-import { missingFileReason } from '../data/unreadable.ts';
+import { missingFileReason, type UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import type { EngineChoice } from '../models/engines/index.ts';
-import { inferImages, runInt8Prefix, type UnreadableImage } from './infer.ts';
-import { loadRun, RUN_FILES, type LoadedRun } from './run-dir.ts';
+import { RUN_FILES } from '../run/files.ts';
+import { loadRun, type LoadedRun } from '../run/load-run.ts';
+import { inferImages, runInt8Prefix } from './infer.ts';
 
 /** Options of `predictRun`. */
 export interface PredictRunOptions {

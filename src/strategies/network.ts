@@ -5,10 +5,10 @@ import { loadWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
 import { glorotLimit } from '../models/init-weights.ts';
 import { vgg16Prefix } from '../models/vgg16.ts';
-import { headLayerSpecs } from '../strategies/head.ts';
-import type { StrategyPlan } from '../strategies/types.ts';
-import { headLayer } from './head.ts';
+import { headLayerSpecs } from './head.ts';
+import { headLayer } from './head-layer.ts';
 import { seedFrom } from './seeds.ts';
+import type { StrategyPlan } from './types.ts';
 
 /** The two views of one set of layers a run works with. */
 export interface Network {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../src/errors.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { claimRunDir } from '../src/training/run-lock.ts';
+import { claimRunDir } from '../src/run/lock.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HeadLayerSpec } from '../strategies/head.ts';
 import type { Rng } from '../data/random.ts';
+import type { HeadLayerSpec } from './head.ts';
 import { seedFrom } from './seeds.ts';
 
 /** A tfjs layer for one head spec; kernels get seeded glorot-uniform init so runs reproduce. */

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
@@ -7,71 +6,12 @@ import { UserError } from '../errors.ts';
 import { writeConfusionPng } from '../report/confusion.ts';
 import { writeReport } from '../report/html-report.ts';
 import type { EngineChoice } from '../models/engines/index.ts';
-import { inferImages, runInt8Prefix, type UnreadableImage } from './infer.ts';
-import { classificationReport, type ClassScores } from './metrics.ts';
-import { loadRun, RUN_FILES, writeJson, type LoadedRun } from './run-dir.ts';
-
-/** File names `evaluateRun` adds to a run directory. */
-export const EVALUATION_FILES = { report: 'evaluation.json', confusion: 'confusion.png' } as const;
-
-/** Where the evaluated images came from. */
-export interface EvaluationData {
-  /**
-   * `run-validation`: the run's own validation split (its manifest); `run-test`: the `test/` folder of
-   * the run's data; `folder`: a DATA_DIR given to evaluate.
-   */
-  source: 'run-validation' | 'run-test' | 'folder';
-  /** The data folder (absolute). */
-  root: string;
-  /** Which part of it: a split, or `all` images of a folder with one sub-folder per class. */
-  split: 'validation' | 'test' | 'all';
-  /** Images evaluated (readable ones). */
-  images: number;
-}
-
-/** One of the most confidently wrong predictions. */
-export interface ConfidentMistake {
-  path: string;
-  /** True class name. */
-  true: string;
-  /** Predicted class name. */
-  predicted: string;
-  /** Probability of the predicted class. */
-  confidence: number;
-  /** Probability the model gave the true class. */
-  trueProbability: number;
-}
-
-/**
- * `evaluation.json`, written into the run directory (the HTML report reads it). Version 1 schema;
- * all probabilities and scores are in [0, 1].
- */
-export interface EvaluationReport {
-  format: 'transferkit-evaluation';
-  version: 1;
-  /** ISO time of the evaluation. */
-  created: string;
-  /** Absolute run directory. */
-  runDir: string;
-  data: EvaluationData;
-  /** The run's classes, in label order (indexes of `confusion` and `perClass`). */
-  classes: string[];
-  accuracy: number;
-  /** Per class, in `classes` order. */
-  perClass: (ClassScores & { class: string })[];
-  macro: ClassScores;
-  weighted: ClassScores;
-  /** `confusion[t][p]`: images of true class t predicted as p. */
-  confusion: number[][];
-  /** Wrong predictions, highest `confidence` first (at most `EvaluateOptions.worst`). */
-  confidentlyWrong: ConfidentMistake[];
-  /** Images that could not be decoded (left out of every figure above). */
-  unreadable: UnreadableImage[];
-  /** Plot written beside this file. */
-  files: { confusion: string };
-  /** Set when the run did not finish: the model is its best checkpoint (`LoadedRun.unfinished`). */
-  unfinished?: string;
-}
+import { EVALUATION_FILES } from '../run/files.ts';
+import { loadRun, type LoadedRun } from '../run/load-run.ts';
+import { RunDir } from '../run/run-dir.ts';
+import type { ConfidentMistake, EvaluationData, EvaluationReport } from '../run/schemas.ts';
+import { inferImages, runInt8Prefix } from './infer.ts';
+import { classificationReport } from './metrics.ts';
 
 /** Options of `evaluateRun`. */
 export interface EvaluateOptions {
@@ -86,11 +26,6 @@ export interface EvaluateOptions {
 }
 
 const EVALUATE_DEFAULTS = { worst: 10, batchSize: 16, engine: 'auto' } as const;
-
-/** The part of `manifest.json` evaluation reads. */
-interface Manifest {
-  splits: Partial<Record<'train' | 'validation' | 'test', { path: string; class: string }[]>>;
-}
 
 /** Label `found` items with the run's class indexes; a class the model does not know is an error. */
 function relabel(items: readonly { path: string; className: string }[], classes: readonly string[], where: string): DatasetItem[] {
@@ -117,21 +52,21 @@ async function scanIfPresent(dir: string): Promise<Dataset | undefined> {
  * it. Another folder: its `test/` split, else its `validation/` split, else every image in its class folders.
  */
 export async function evaluationItems(runDir: string, run: Pick<LoadedRun, 'classes' | 'config'>, dataDir?: string): Promise<{ items: DatasetItem[]; data: Omit<EvaluationData, 'images'> }> {
-  const runData = typeof run.config.dataDir === 'string' ? run.config.dataDir : undefined;
-  if (dataDir === undefined || (runData !== undefined && resolve(dataDir) === resolve(runData))) {
-    const scanned = runData === undefined ? undefined : await scanIfPresent(runData);
+  const runData = run.config.dataDir;
+  if (dataDir === undefined || resolve(dataDir) === resolve(runData)) {
+    const scanned = await scanIfPresent(runData);
     if (scanned?.splits.test && scanned.splits.test.length > 0) {
       return { items: relabel(scanned.splits.test, run.classes, join(scanned.root, 'test')), data: { source: 'run-test', root: scanned.root, split: 'test' } };
     }
-    const manifestPath = join(runDir, RUN_FILES.manifest);
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8').catch(() => {
-      throw new UserError(`${manifestPath} not found; pass a DATA_DIR to evaluate on, or re-run \`transferkit train\`.`);
-    })) as Manifest;
+    const files = new RunDir(runDir);
+    const manifestPath = files.path('manifest');
+    const manifest = await files.readIfPresent('manifest');
+    if (manifest === undefined) throw new UserError(`${manifestPath} not found; pass a DATA_DIR to evaluate on, or re-run \`transferkit train\`.`);
     const validation = manifest.splits.validation ?? [];
     if (validation.length === 0) throw new UserError(`${manifestPath} lists no validation images; pass a DATA_DIR to evaluate on.`);
     return {
       items: relabel(validation.map((v) => ({ path: v.path, className: v.class })), run.classes, manifestPath),
-      data: { source: 'run-validation', root: runData ?? '', split: 'validation' },
+      data: { source: 'run-validation', root: runData, split: 'validation' },
     };
   }
   const dataset = await scanDataset(dataDir, { hash: false });
@@ -209,8 +144,9 @@ export async function evaluateRun(runDir: string, dataDir?: string, options: Eva
       files: { confusion: EVALUATION_FILES.confusion },
       ...(run.unfinished ? { unfinished: run.unfinished } : {}),
     };
-    await writeConfusionPng(join(dir, EVALUATION_FILES.confusion), report.confusion, report.classes);
-    await writeJson(join(dir, EVALUATION_FILES.report), report);
+    const files = new RunDir(dir);
+    await writeConfusionPng(files.path('confusion'), report.confusion, report.classes);
+    await files.write('evaluation', report);
     // The run's report.html shows the evaluation: refresh it.
     await writeReport(dir);
     return report;

@@ -8,8 +8,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { atomicWriteDir } from '../util/atomic.ts';
-
-export const RESUME_DIR = 'resume';
+import { RESUME_DIR } from './files.ts';
 
 /** Plain data plus Float32Arrays (stored in a binary side file). */
 export type StateValue = number | string | boolean | null | Float32Array | StateValue[] | { [key: string]: StateValue };
