@@ -63,7 +63,7 @@ test.serial('a config.json missing a field, or with a field of the wrong type, i
   // Options the report does not read are checked by the train schema when the run resumes.
   const badOption = await runWithConfig('bad-option', (c) => ((c.options as Record<string, unknown>).dropout = 2));
   await rm(badOption.path('modelWeights')); // else resume stops at "already finished"
-  const optionErr = await t.throwsAsync(resumeTraining(badOption.dir, { log: () => {} }), { instanceOf: UserError });
+  const optionErr = await t.throwsAsync(resumeTraining(badOption.dir), { instanceOf: UserError });
   t.true(optionErr!.message.startsWith(`Invalid training options in ${badOption.path('config')} (dropout: `), optionErr!.message);
 });
 
