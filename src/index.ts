@@ -45,8 +45,8 @@ export { ModelCheckpoint, EarlyStopping, ReduceLROnPlateau, HistoryRecorder, typ
 export { balancedClassWeights } from './training/class-weights.ts';
 export { buildNetwork, type Network } from './training/network.ts';
 export { planStrategy } from './strategies/plan.ts';
-export { advise, measureSize, ADVISOR_THRESHOLDS, STRATEGY_MATRIX, type Advice } from './strategies/advisor.ts';
-export type { StrategyName, StrategyPlan, HeadSpec, PhaseSpec } from './strategies/types.ts';
+export { advise, measureSize, ADVISOR_THRESHOLDS, STRATEGY_MATRIX, type Advice } from './training/advisor.ts';
+export type { StrategyArgs, StrategyName, StrategyPlan, HeadSpec, PhaseSpec } from './strategies/types.ts';
 export { learningCurvesPng, writeLearningCurves } from './report/curves.ts';
 export { writeReport, renderReport, REPORT_FILE, type ReportOptions } from './report/html-report.ts';
 export { runWizard, type WizardOptions, type WizardResult } from './wizard/run-wizard.ts';

@@ -20,7 +20,7 @@ import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
 import { FP32, type CalibrationRecord, type ResolvedPrecision } from '../cache/precision.ts';
 import { VGG16_LAYER_NAMES } from '../models/vgg16-spec.ts';
-import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS, type Advice } from '../strategies/advisor.ts';
+import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS, type Advice } from './advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { downloadProgress } from '../util/download-progress.ts';

@@ -7,7 +7,7 @@ import { parseAugmentOptions } from '../data/augment-options.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
 import { modelsDir } from '../util/user-dirs.ts';
 import { REPORT_FILE } from '../report/html-report.ts';
-import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../strategies/advisor.ts';
+import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../training/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyName } from '../strategies/types.ts';
 import { evaluateRun, type EvaluationReport } from '../training/evaluate.ts';

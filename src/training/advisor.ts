@@ -4,10 +4,10 @@ import type { UnreadableImage } from '../data/unreadable.ts';
 import { createRng } from '../data/random.ts';
 import { InterruptedError } from '../errors.ts';
 import { readRandomInitMarker } from '../keras/index.ts';
-import { ArraySource } from '../training/batch-source.ts';
-import { cachedFeatures, decidePrecision, extractOrStop, splitItems, type FeatureOptions } from '../training/features.ts';
-import { fit, evaluate } from '../training/fit.ts';
-import type { StrategyName } from './types.ts';
+import type { StrategyName } from '../strategies/types.ts';
+import { ArraySource } from './batch-source.ts';
+import { cachedFeatures, decidePrecision, extractOrStop, splitItems, type FeatureOptions } from './features.ts';
+import { fit, evaluate } from './fit.ts';
 
 /** The advisor's thresholds, printed with every recommendation. */
 export const ADVISOR_THRESHOLDS = {
