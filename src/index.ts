@@ -40,7 +40,7 @@ export { renderAugmentPreview } from './data/preview.ts';
 export { train, resolveWeightsPath, type TrainHooks, type TrainResult } from './training/train.ts';
 export { resolveTrainOptions, trainOptionsSchema, type TrainOptions, type ResolvedTrainOptions } from './training/options.ts';
 export { loadRun, RUN_FILES, type LoadedRun, type ModelDescription } from './training/run-dir.ts';
-export { fit, evaluate, type FitArgs, type FitResult } from './training/fit.ts';
+export { fit, lossAndAccuracy, type FitArgs, type FitResult } from './training/fit.ts';
 export { ModelCheckpoint, EarlyStopping, ReduceLROnPlateau, HistoryRecorder, type Callback, type EpochLogs } from './training/callbacks.ts';
 export { balancedClassWeights } from './training/class-weights.ts';
 export { buildNetwork, type Network } from './training/network.ts';

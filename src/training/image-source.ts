@@ -3,7 +3,7 @@ import { streamBatches } from '../data/batches.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import type { ResizeMode } from '../data/decode.ts';
 import { preprocessInput } from '../models/preprocess.ts';
-import type { Batch, BatchSource } from './batch-source.ts';
+import type { FitBatch, BatchSource } from './batch-source.ts';
 import * as tf from '@tensorflow/tfjs';
 
 /** Images decoded (and augmented) from disk batch by batch: the source for `retrain`. */
@@ -23,7 +23,7 @@ export class ImageSource implements BatchSource {
   }
 
   /** Shuffled passes are training epochs: each draws fresh augmentations; source order never augments. */
-  async *batches(batchSize: number, order: Int32Array | null): AsyncIterable<Batch> {
+  async *batches(batchSize: number, order: Int32Array | null): AsyncIterable<FitBatch> {
     const items = order === null ? this.items : Array.from(order, (i) => this.items[i]!);
     const augment = order === null ? undefined : this.o.augment;
     const epoch = order === null ? 0 : this.epoch++;

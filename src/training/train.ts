@@ -358,10 +358,10 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     const perImage = data.train.labels.length / Math.max(data.items.train.length, 1);
     log(`training on ${data.train.labels.length} samples (${data.items.train.length} images${perImage > 1 ? ` x ${perImage} variants: original + augmented copies` : ''}), validating on ${data.val.labels.length}`);
 
-    const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(join(runDir, RUN_FILES.checkpoint), modelWeights(trainer)), { minDelta: o.minDelta });
-    const history = new HistoryRecorder((h) => writeHistory(runDir, h));
+    const checkpoint = new ModelCheckpoint({ write: (trainer) => writeLegacyWeights(join(runDir, RUN_FILES.checkpoint), modelWeights(trainer)), minDelta: o.minDelta });
+    const history = new HistoryRecorder({ write: (h) => writeHistory(runDir, h) });
     const callbacks: Callback[] = [history, checkpoint, bars.epochs];
-    if (o.patience > 0) callbacks.push(new EarlyStopping(o.patience, { minDelta: o.minDelta }));
+    if (o.patience > 0) callbacks.push(new EarlyStopping({ patience: o.patience, minDelta: o.minDelta }));
     if (o.reduceLrPatience > 0) callbacks.push(new ReduceLROnPlateau({ factor: o.reduceLrFactor, patience: o.reduceLrPatience, minDelta: o.minDelta, minLr: 1e-7 }));
     const classWeights = o.classWeight === 'auto' ? balancedClassWeights(data.train.labels, classes.length) : undefined;
     const { interrupted } = await runPhases({
