@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { initBackend } from '../src/backend/index.ts';
 import { UserError } from '../src/errors.ts';
-import { imagesToTensor, imageToTensor, preprocessInput, VGG16_PREPROCESSING } from '../src/models/preprocess.ts';
+import { deprocessInput, imagesToTensor, imageToTensor, pixelsToInput, preprocessInput, VGG16_PREPROCESSING } from '../src/models/preprocess.ts';
 
 test.before(async () => {
   await initBackend();
@@ -39,6 +39,24 @@ test.serial('preprocessInput rejects tensors without 3 channels last', (t) => {
   const x = tf.zeros([2, 2, 4]);
   t.throws(() => preprocessInput(x), { instanceOf: UserError, message: /3 RGB channels last, got shape \[2, 2, 4\]/ });
   x.dispose();
+});
+
+test.serial('pixelsToInput preprocesses decoded bytes and 0..255 floats alike, and deprocessInput undoes it; no tensors leak', (t) => {
+  const before = tf.memory().numTensors;
+  const rgb = [...PIXEL, 0, 0, 0, 255, 255, 255, 1, 2, 3];
+  const fromBytes = pixelsToInput(Uint8Array.from(rgb), [2, 1, 2]);
+  const fromFloats = pixelsToInput(Float32Array.from(rgb), [2, 1, 2]);
+  t.deepEqual(fromBytes.shape, [2, 1, 2, 3]);
+  t.is(fromBytes.dtype, 'float32');
+  const want = [...EXPECTED, -103.939, -116.779, -123.68, 151.061, 138.221, 131.32, 3 - 103.939, 2 - 116.779, 1 - 123.68];
+  close(t, fromBytes.dataSync(), want);
+  close(t, fromFloats.dataSync(), want);
+  const back = deprocessInput(fromBytes);
+  close(t, back.dataSync(), rgb);
+  const wrong = tf.zeros([1, 4]);
+  t.throws(() => deprocessInput(wrong), { instanceOf: UserError, message: /deprocessInput expects 3 RGB channels last/ });
+  tf.dispose([fromBytes, fromFloats, back, wrong]);
+  t.is(tf.memory().numTensors, before);
 });
 
 test.serial('imageToTensor squashes a file to 224x224 and preprocesses it; no tensors leak', async (t) => {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { augmentImage } from '../data/augment.ts';
 import { decodeImage, ImageDecodeError } from '../data/decode.ts';
 import type { PrefixEngine } from '../models/engines/types.ts';
-import { preprocessInput } from '../models/preprocess.ts';
+import { pixelsToInput } from '../models/preprocess.ts';
 import type { FeatureStore } from './feature-store.ts';
 import type { BatchResult, ExtractContext, FeatureJob, Unreadable } from './jobs.ts';
 
@@ -50,7 +50,7 @@ export function toInput(pixels: readonly Uint8Array[], inputSize: number): Float
   const per = inputSize * inputSize * 3;
   const raw = new Uint8Array(pixels.length * per);
   pixels.forEach((p, i) => raw.set(p, i * per));
-  return tf.tidy(() => preprocessInput(tf.tensor4d(raw, [pixels.length, inputSize, inputSize, 3], 'int32')).dataSync() as Float32Array);
+  return tf.tidy(() => pixelsToInput(raw, [pixels.length, inputSize, inputSize]).dataSync() as Float32Array);
 }
 
 /** The engine, or a function creating it on first need (a batch of only unreadable files needs none). */

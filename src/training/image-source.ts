@@ -2,9 +2,8 @@ import type { AugmentOptions } from '../data/augment-options.ts';
 import { streamBatches } from '../data/batches.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import type { ResizeMode } from '../data/decode.ts';
-import { preprocessInput } from '../models/preprocess.ts';
+import { preprocessFor, VGG16_PREPROCESSING } from '../models/preprocess.ts';
 import type { FitBatch, BatchSource } from './batch-source.ts';
-import * as tf from '@tensorflow/tfjs';
 
 /** Images decoded (and augmented) from disk batch by batch: the source for `retrain`. */
 export class ImageSource implements BatchSource {
@@ -37,7 +36,7 @@ export class ImageSource implements BatchSource {
       seed: this.o.seed,
       epoch,
       augment,
-      preprocess: (x) => preprocessInput(x) as tf.Tensor4D,
+      preprocess: preprocessFor(VGG16_PREPROCESSING),
     })) {
       batch.ys.dispose();
       yield { xs: batch.xs, labels: Int32Array.from(batch.items, (i) => i.classIndex) };

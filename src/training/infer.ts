@@ -6,7 +6,7 @@ import { UserError } from '../errors.ts';
 import { modelWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
 import { createEngine, createOnnxModelEngine, resolveEngine, type EngineChoice, type Int8Ranges, type PrefixEngine } from '../models/engines/index.ts';
-import { preprocessInput, type Preprocessing } from '../models/preprocess.ts';
+import { preprocessFor, type Preprocessing } from '../models/preprocess.ts';
 
 /** Options of `inferImages`. */
 export interface InferOptions {
@@ -102,14 +102,6 @@ async function predictBatch(model: tf.LayersModel, onnx: PrefixEngine | undefine
     xs.dispose();
   }
   return consume(y);
-}
-
-/** The tensor op for a preprocessing record's `mode` (the one training applied). */
-function preprocessFor(preprocessing: Preprocessing): (x: tf.Tensor4D) => tf.Tensor4D {
-  switch (preprocessing.mode) {
-    case 'caffe':
-      return (x) => preprocessInput(x) as tf.Tensor4D;
-  }
 }
 
 /**
