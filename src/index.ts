@@ -62,7 +62,7 @@ export { inferImages, type InferOptions, type InferResult, type UnreadableImage 
 export { exportRun, exportLoadedRun, exportSidecar, EXPORT_FORMATS, EXPORT_FILES } from './export/export-run.ts';
 export type { ExportFormat, ExportOptions, ExportResult, ExportSidecar } from './export/export-run.ts';
 export { saveTfjsModel, loadTfjsModel, tfjsFolder, TFJS_FILES } from './export/tfjs-files.ts';
-export { createEngine, availableEngines, exportOnnx, layersModelToOnnx, type PrefixEngine, type EngineChoice } from './models/engines/index.ts';
+export { createEngine, createStitchedModelEngine, availableEngines, exportOnnx, layersModelToOnnx, type PrefixEngine, type StitchedModelEngine, type NetworkEngine, type EngineChoice } from './models/engines/index.ts';
 export { extractFeatures, loadFeatures, resolvePrefix, type ExtractOptions, type ExtractSummary, type ExtractItem } from './cache/extract-features.ts';
 export { FeatureStore, featureKey, type FeatureDtype } from './cache/feature-store.ts';
 export { exportFeatures } from './cache/export-features.ts';
