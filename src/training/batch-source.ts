@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { DatasetItem } from '../data/dataset.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 
 /**
  * What `fit` consumes from a BatchSource: inputs (features at the cut, or preprocessed images) and
@@ -20,6 +22,16 @@ export interface BatchSource {
   dispose(): void;
   /** Sources whose shuffled passes differ by epoch (fresh augmentations) continue from pass `epoch` on resume. */
   seekEpoch?(epoch: number): void;
+}
+
+/** What a strategy trains on: the sources `fit` reads, and the images behind them for the manifest. */
+export interface TrainingData {
+  train: BatchSource;
+  val: BatchSource;
+  /** Items actually used (unreadable images dropped). */
+  items: { train: DatasetItem[]; validation: DatasetItem[] };
+  /** Images left out because they cannot be read, found in the strategy's one pass over the files. */
+  unreadable: UnreadableImage[];
 }
 
 /**

@@ -6,11 +6,10 @@ import { weightsFileHash } from '../cache/fingerprint.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { isNoAugmentation } from '../data/augment.ts';
-import type { Dataset, DatasetItem } from '../data/dataset.ts';
+import type { Dataset } from '../data/dataset.ts';
 import { createCountingRng } from '../data/random.ts';
-import { probeImages } from '../data/probe-images.ts';
 import { scanDataset } from '../data/scan.ts';
-import { describeUnreadable, withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
+import { describeUnreadable } from '../data/unreadable.ts';
 import { InterruptedError, UserError, readableError } from '../errors.ts';
 import { modelWeights, readKerasFile, readRandomInitMarker, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
@@ -27,11 +26,11 @@ import { downloadProgress } from '../util/download-progress.ts';
 import { modelsDir } from '../util/user-dirs.ts';
 import { TRANSFERKIT_VERSION } from '../version.ts';
 import { randomInitWarning, type TransferkitWarning } from '../warnings.ts';
-import type { BatchSource } from './batch-source.ts';
+import type { TrainingData } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
-import { cachedFeatures, decidePrecision, type CachedFeatures, type FeatureOptions } from './features.ts';
-import { ImageSource } from './image-source.ts';
+import { cachedFeatures, decidePrecision, type FeatureOptions } from './features.ts';
+import { imageSources } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { ProgressReporter } from './progress.ts';
@@ -81,14 +80,6 @@ export interface RunExtraction {
   computed: number;
   /** Seconds spent extracting (calibration included). */
   seconds: number;
-}
-
-/** Retrain's sources: images decoded every epoch. */
-interface ImageSources {
-  train: BatchSource;
-  val: BatchSource;
-  items: { train: DatasetItem[]; validation: DatasetItem[] };
-  unreadable: UnreadableImage[];
 }
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
@@ -146,24 +137,16 @@ export function defaultRunDir(strategy: string): string {
   return join('runs', `${stamp}-${strategy}`);
 }
 
-async function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Dataset, featureOptions: FeatureOptions): Promise<CachedFeatures | ImageSources> {
+/** What the plan trains on; each strategy's one pass over the files finds the unreadable ones (for the manifest). */
+async function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Dataset, featureOptions: FeatureOptions): Promise<TrainingData> {
   const augment = o.augment ? parseAugmentOptions(o.augment) : undefined;
   const augmenting = augment !== undefined && !isNoAugmentation(augment);
+  const split = { train: dataset.splits.train, validation: dataset.splits.validation };
   if (plan.cut === null) {
-    // Images stream through the whole net every epoch: find the unreadable ones once, up front.
-    const decodeAs = { width: o.inputSize, height: o.inputSize, resize: o.resize };
-    const unreadable = await probeImages([...dataset.splits.train, ...dataset.splits.validation], { decodeAs });
-    const items = { train: withoutUnreadable(dataset.splits.train, unreadable), validation: withoutUnreadable(dataset.splits.validation, unreadable) };
-    const opts = { numClasses: dataset.classes.length, inputSize: o.inputSize, resize: o.resize, seed: o.seed };
-    return {
-      train: new ImageSource(items.train, { ...opts, augment: augmenting ? augment : undefined }),
-      val: new ImageSource(items.validation, opts),
-      items,
-      unreadable,
-    };
+    return imageSources(split, { numClasses: dataset.classes.length, inputSize: o.inputSize, resize: o.resize, seed: o.seed, augment: augmenting ? augment : undefined });
   }
   return cachedFeatures(
-    { train: dataset.splits.train, validation: dataset.splits.validation },
+    split,
     { ...featureOptions, cut: plan.cut },
     augmenting ? { spec: { options: augment, seed: o.seed }, copies: o.augmentCopies } : undefined,
   );
@@ -320,7 +303,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
   const random = createCountingRng(`train:${o.seed}`);
   // Built before feature extraction so weights that do not fit (no top for --head vgg) fail at once.
   const net = await buildNetwork({ plan, inputSize: o.inputSize, classes: classes.length, weights, random });
-  let data: CachedFeatures | ImageSources | undefined;
+  let data: TrainingData | undefined;
   // A run stopped before its first checkpoint holds nothing of use: it is removed (a failed one too,
   // unless it is a resumed run, which stays as it was).
   let kept = resuming;
