@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { BackendPreference } from '../backend/index.ts';
 import { DEFAULT_RESIZE, type ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
-import { missingFileReason, uniqueByPath } from '../data/unreadable.ts';
+import { missingFileReason, uniqueByPath, type UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
@@ -19,7 +19,7 @@ import { augmentationVariant, isNoAugmentation } from '../data/augment.ts';
 import { runBatches } from './batch-runner.ts';
 import { FeatureStore, featureKey, ORIGINAL_VARIANT, type FeatureDtype } from './feature-store.ts';
 import { prefixFingerprint, weightsFileHash, type PrefixIdentity } from './fingerprint.ts';
-import type { AugmentationSpec, BatchResult, ExtractContext, FeatureJob, Unreadable } from './jobs.ts';
+import type { AugmentationSpec, BatchResult, ExtractContext, FeatureJob } from './jobs.ts';
 import { runWorkerPool } from './worker-pool.ts';
 
 /** An image to extract: a DatasetItem fits. Without `hash`, the file is hashed here. */
@@ -116,7 +116,7 @@ export interface ExtractSummary {
   total: number;
   computed: number;
   reused: number;
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
   /** Feature bytes written by this run. */
   bytesWritten: number;
   /** Entries and bytes in the whole cache afterwards. */
@@ -165,7 +165,7 @@ export interface JobPlan {
   /** Every image variant by cache key (the first cut's): the same image content under two names is computed once. */
   wanted: Map<string, FeatureJob>;
   /** Files that cannot be read have no hash: they are unreadable by their path. */
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
   /** Every path with the same content as `path` (itself included). */
   samePaths(path: string): string[];
 }
@@ -175,7 +175,7 @@ export async function planJobs(items: readonly ExtractItem[], fingerprint: strin
   const wanted = new Map<string, FeatureJob>();
   const pathsByHash = new Map<string, string[]>();
   const hashOf = new Map<string, string>();
-  const unreadable: Unreadable[] = [];
+  const unreadable: UnreadableImage[] = [];
   for (const item of items) {
     const imageHash = await itemHash(item).catch(async () => {
       unreadable.push({ path: item.path, reason: await missingFileReason(item.path) });

@@ -4,8 +4,9 @@
  */
 import type { FeatureDtype } from '../cache/feature-store.ts';
 import type { PrefixIdentity } from '../cache/fingerprint.ts';
-import type { AugmentationSpec, FeatureJob, Unreadable } from '../cache/jobs.ts';
+import type { AugmentationSpec, FeatureJob } from '../cache/jobs.ts';
 import type { ResizeMode } from '../data/decode.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { SHARD_QUEUE, type QueueSettings } from './queue-url.ts';
 
@@ -31,7 +32,7 @@ export interface ShardResult {
   file: string;
   computed: number;
   /** Unreadable images, paths relative to the data root. */
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
 }
 
 /** Reported through `job.updateProgress` after each batch of a shard. */
@@ -60,7 +61,7 @@ export interface MergeResult {
   bytes: number;
   /** Engines that computed the shards. */
   engines: string[];
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
 }
 
 export type BullMQ = typeof import('bullmq');

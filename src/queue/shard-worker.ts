@@ -10,7 +10,8 @@ import type { BackendPreference } from '../backend/index.ts';
 import { runBatches, type FeatureSink } from '../cache/batch-runner.ts';
 import { chunks, resolvePrefix } from '../cache/extract-features.ts';
 import { encodeFeatures } from '../cache/feature-store.ts';
-import type { ExtractContext, Unreadable } from '../cache/jobs.ts';
+import type { ExtractContext } from '../cache/jobs.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import { createEngine } from '../models/engines/index.ts';
 import type { EngineChoice, PrefixEngine } from '../models/engines/types.ts';
 import { connectionOf, loadBullmq, reachRedis, type ShardJobData, type ShardProgress, type ShardResult } from './jobs.ts';
@@ -90,7 +91,7 @@ async function computeShard(job: Job<ShardJobData, ShardResult>, engine: PrefixE
     put: async (computed) => void entries.push(...computed.map((e) => ({ key: e.key, value: encodeFeatures(e.features, d.dtype) }))),
   };
   const progress: ShardProgress = { done: 0, computed: 0, unreadable: 0, total: d.jobs.length };
-  const unreadable: Unreadable[] = [];
+  const unreadable: UnreadableImage[] = [];
   let reported: Promise<void> = Promise.resolve();
   const jobs = d.jobs.map((j) => ({ ...j, path: join(root, j.path) }));
   await runBatches(chunks(jobs, d.batchSize), engine, sink, ctx, (r) => {

@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { FP32 } from '../cache/precision.ts';
 import { EXTRACT_DEFAULTS, chunks, planJobs, resolvePrefix, variantIds, type ExtractItem, type ExtractOptions, type ExtractProgress, type ExtractSummary } from '../cache/extract-features.ts';
 import { FeatureStore } from '../cache/feature-store.ts';
-import type { Unreadable } from '../cache/jobs.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
 import { connectionOf, loadBullmq, reachRedis, type MergeJobData, type MergeResult, type ShardJobData, type ShardProgress, type ShardResult } from './jobs.ts';
@@ -55,7 +55,7 @@ export async function extractOnQueue(items: readonly ExtractItem[], options: Que
     const progress: ExtractProgress = { total: wanted.size, done: wanted.size - missing.length, computed: 0, reused: wanted.size - missing.length, unreadable: 0, rate: 0 };
     const summary = (merge: MergeResult | undefined, interrupted: boolean): ExtractSummary => {
       const stats = store.stats();
-      const unreadable: Unreadable[] = [...unhashable, ...(merge?.unreadable ?? []).map((u) => ({ ...u, path: join(dataRoot, u.path) }))];
+      const unreadable: UnreadableImage[] = [...unhashable, ...(merge?.unreadable ?? []).map((u) => ({ ...u, path: join(dataRoot, u.path) }))];
       return {
         // Queue workers compute fp32 features of the one cut (no int8 calibration is shipped to them).
         fingerprint, identity, fingerprints: { [identity.cut]: fingerprint }, precision: FP32, engine: merge ? `queue (${merge.engines.join(', ')})` : 'none', total: progress.total, computed: progress.computed, reused: progress.reused, unreadable,
