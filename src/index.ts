@@ -17,7 +17,7 @@ export type { BackendName, BackendPreference, BackendInfo, BackendReport, Backen
 export { diagnose, type Diagnosis, type DiagnoseOptions, type WeightsFileStatus } from './backend/doctor.ts';
 export { setupTensorflow, type SetupTensorflowOptions, type SetupTensorflowResult, type SetupEvent, type SetupStep } from './backend/tensorflow/setup.ts';
 export { buildVgg16, vgg16, vgg16Prefix, resolveVgg16Options, VGG16_MIN_SIDE, type Vgg16Options, type ResolvedVgg16Options } from './models/vgg16.ts';
-export { preprocessInput, deprocessInput, pixelsToInput, imageToTensor, imagesToTensor, VGG16_PREPROCESSING, type Preprocessing } from './models/preprocess.ts';
+export { preprocessInput, caffeInput, pixelsToInput, imageToTensor, imagesToTensor, VGG16_PREPROCESSING, type Preprocessing } from './models/preprocess.ts';
 export { decodePredictions, loadClassIndex, defaultClassIndexPath } from './models/imagenet.ts';
 export type { ClassIndex, DecodedPrediction, ImagenetClass } from './models/imagenet.ts';
 export { initWeights, vgg16InitialWeights, glorotLimit, type InitWeightsOptions } from './models/init-weights.ts';

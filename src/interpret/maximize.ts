@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../data/random.ts';
-import { deprocessInput, pixelsToInput, preprocessInput } from '../models/preprocess.ts';
+import { caffeInput, caffeToRgb, pixelsToInput } from '../models/preprocess.ts';
 import { gridCanvas, type Canvas, type RgbImage } from './compose.ts';
 import { activate, applyLayers, checkIndices, convParts, convSelected, layersUpTo } from './layers.ts';
 
@@ -126,8 +126,8 @@ export async function maximizeFilters(model: tf.LayersModel, options: MaximizeOp
   const n = o.filters.length;
   const rng = createRng(`maximize:${o.seed}`);
   // Where pixels 0 and 255 land after preprocessing, per channel: the input's valid range.
-  const lo = tf.tidy(() => preprocessInput(tf.fill([3], 0)));
-  const hi = tf.tidy(() => preprocessInput(tf.fill([3], 255)));
+  const lo = tf.tensor1d(caffeInput(new Uint8Array(3)));
+  const hi = tf.tensor1d(caffeInput(new Uint8Array(3).fill(255)));
   let x = startingNoise(n, o.size, rng);
   const history: Float32Array[] = [];
   try {
@@ -153,11 +153,9 @@ export async function maximizeFilters(model: tf.LayersModel, options: MaximizeOp
       history.push(values);
       o.onStep?.(step, values);
     }
-    const rgb = deprocessInput(x);
-    const pixels = (await rgb.data()) as Float32Array;
-    rgb.dispose();
+    const pixels = (await x.data()) as Float32Array;
     const per = o.size * o.size * 3;
-    const images = Array.from({ length: n }, (_, i) => toDisplay(pixels.subarray(i * per, (i + 1) * per), o.size));
+    const images = Array.from({ length: n }, (_, i) => toDisplay(caffeToRgb(pixels.subarray(i * per, (i + 1) * per)), o.size));
     return { layer: o.layer, filters: o.filters, steps: o.steps, images, history };
   } finally {
     tf.dispose([x, lo, hi]);

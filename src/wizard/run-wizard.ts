@@ -49,7 +49,7 @@ export type WizardResult =
 /** The default learning rate of a strategy: its main phase's rate when `--lr` is not given (from the plan). */
 function defaultLr(strategy: StrategyName, base: ResolvedTrainOptions, epochs: number): number {
   // With two or more epochs the first phase is always the main one (finetune's warm-up included).
-  return planStrategy(strategy, { ...base, strategy, epochs: Math.max(2, epochs), lr: undefined }).phases[0]!.optimizer.lr;
+  return planStrategy(strategy, { ...base, epochs: Math.max(2, epochs), lr: undefined }).phases[0]!.optimizer.lr;
 }
 
 /**
