@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseBackendPreference } from '../backend/index.ts';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
 import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../cache/precision.ts';
-import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
+import { ExtractProgressRenderer } from './render/extract-progress.ts';
 import type { QueueExtractEvent, QueueExtractOptions } from '../queue/submit.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
 import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
@@ -53,7 +53,7 @@ async function extractOnQueue(
   items: ExtractItem[],
   common: Omit<QueueExtractOptions, 'queue' | 'dataRoot'>,
   o: { queue: string; dataRoot: string; shardSize?: number; shardDir?: string },
-  reporter: ExtractProgressReporter,
+  reporter: ExtractProgressRenderer,
 ): Promise<ExtractSummary> {
   const [{ parseQueueUrl }, { extractOnQueue: submit }] = await Promise.all([import('../queue/queue-url.ts'), import('../queue/submit.ts')]);
   const onEvent = (e: QueueExtractEvent): void => {
@@ -98,7 +98,7 @@ export function register(program: Command): void {
 
     await warnIfRandomInit(o.weights);
     const controller = new AbortController();
-    const reporter = new ExtractProgressReporter();
+    const reporter = new ExtractProgressRenderer();
     const onSigint = (): void => {
       if (controller.signal.aborted) process.exit(130); // second Ctrl-C: committed batches are safe anyway
       controller.abort();
@@ -124,10 +124,12 @@ export function register(program: Command): void {
             ...common,
             engine: o.engine,
             precision: o.precision,
-            onPrecision: (d) => process.stderr.write(`extract: ${d.message}\n`),
             workers: o.workers,
             backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
-            onProgress: reporter.update,
+            onEvent: (e) => {
+              if (e.type === 'extract') reporter.update(e.progress);
+              else process.stderr.write(`extract: ${e.decision.message}\n`);
+            },
           })
         : await extractOnQueue(items, common, { ...o, queue: o.queue, dataRoot: o.dataRoot ?? dataDir }, reporter);
     } finally {
