@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { z } from 'zod';
 import { parseBackendPreference } from '../backend/index.ts';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
-import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../cache/precision.ts';
+import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema, type PrecisionDecision } from '../cache/precision.ts';
 import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import type { QueueExtractEvent, QueueExtractOptions } from '../queue/submit.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
@@ -117,14 +117,14 @@ export function register(program: Command): void {
         dtype: o.float16 ? ('float16' as const) : ('float32' as const),
         augmentCopies: o.augmentCopies,
         augmentation: isNoAugmentation(augment) ? undefined : { options: augment, seed },
+        precision: o.precision,
+        onPrecision: (d: PrecisionDecision) => process.stderr.write(`extract: ${d.message}\n`),
         signal: controller.signal,
       };
       summary = o.queue === undefined
         ? await extractFeatures(items, {
             ...common,
             engine: o.engine,
-            precision: o.precision,
-            onPrecision: (d) => process.stderr.write(`extract: ${d.message}\n`),
             workers: o.workers,
             backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
             onProgress: reporter.update,
