@@ -133,9 +133,9 @@ export default async function bench(): Promise<Record<string, unknown>> {
       let end: Mark | undefined;
       await extractFeatures(items, {
         ...common, cache, engine: 'onnx', precision,
-        onProgress: (p) => {
-          if (p.computed === 0) return;
-          end = { at: performance.now(), computed: p.computed, cpu: selfCpu() };
+        onEvent: (e) => {
+          if (e.type !== 'extract' || e.progress.computed === 0) return;
+          end = { at: performance.now(), computed: e.progress.computed, cpu: selfCpu() };
           start ??= end;
         },
       });

@@ -7,6 +7,7 @@ import { advise } from '../strategies/advisor.ts';
 import { resolveWeightsPath } from '../training/train.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { trainRenderer } from './render/train-events.ts';
 import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
@@ -35,10 +36,11 @@ export function register(program: Command): void {
     .action(async (dataDir: string, raw: unknown, self: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'advise options', { asFlags: true });
       await initBackendFromCli(self);
-      const weights = await resolveWeightsPath({ weights: o.weights, head: 'gap' });
+      const renderer = trainRenderer(process.stderr);
+      const weights = await resolveWeightsPath({ weights: o.weights, head: 'gap' }, renderer.onEvent);
       await warnIfRandomInit(weights);
       const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
-      const advice = await advise(dataset, { weights, inputSize: o.inputSize, cache: o.cache, engine: o.engine, seed: o.seed });
+      const advice = await advise(dataset, { weights, inputSize: o.inputSize, cache: o.cache, engine: o.engine, seed: o.seed, onEvent: renderer.onEvent }).finally(renderer.close);
       if (o.json) {
         console.log(JSON.stringify(advice, null, 2));
         return;

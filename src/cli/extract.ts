@@ -3,8 +3,8 @@ import { Option } from 'commander';
 import { z } from 'zod';
 import { parseBackendPreference } from '../backend/index.ts';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
-import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema, type PrecisionDecision } from '../cache/precision.ts';
-import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
+import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../cache/precision.ts';
+import { ExtractProgressRenderer } from './render/extract-progress.ts';
 import type { QueueExtractEvent, QueueExtractOptions } from '../queue/submit.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
 import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
@@ -53,11 +53,12 @@ async function extractOnQueue(
   items: ExtractItem[],
   common: Omit<QueueExtractOptions, 'queue' | 'dataRoot'>,
   o: { queue: string; dataRoot: string; shardSize?: number; shardDir?: string },
-  reporter: ExtractProgressReporter,
+  reporter: ExtractProgressRenderer,
 ): Promise<ExtractSummary> {
   const [{ parseQueueUrl }, { extractOnQueue: submit }] = await Promise.all([import('../queue/queue-url.ts'), import('../queue/submit.ts')]);
   const onEvent = (e: QueueExtractEvent): void => {
     if (e.type === 'progress') reporter.update(e.progress);
+    else if (e.type === 'precision') process.stderr.write(`extract: ${e.decision.message}\n`);
     else if (e.type === 'enqueued') process.stderr.write(`extract: enqueued ${e.images} images in ${e.shards} shards (merge job ${e.flow}); shards go to ${e.shardDir}\n`);
     else process.stderr.write(`extract: merged ${e.shards} shards, ${e.written} new cache entries\n`);
   };
@@ -98,7 +99,7 @@ export function register(program: Command): void {
 
     await warnIfRandomInit(o.weights);
     const controller = new AbortController();
-    const reporter = new ExtractProgressReporter();
+    const reporter = new ExtractProgressRenderer();
     const onSigint = (): void => {
       if (controller.signal.aborted) process.exit(130); // second Ctrl-C: committed batches are safe anyway
       controller.abort();
@@ -118,7 +119,6 @@ export function register(program: Command): void {
         augmentCopies: o.augmentCopies,
         augmentation: isNoAugmentation(augment) ? undefined : { options: augment, seed },
         precision: o.precision,
-        onPrecision: (d: PrecisionDecision) => process.stderr.write(`extract: ${d.message}\n`),
         signal: controller.signal,
       };
       summary = o.queue === undefined
@@ -127,7 +127,10 @@ export function register(program: Command): void {
             engine: o.engine,
             workers: o.workers,
             backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
-            onProgress: reporter.update,
+            onEvent: (e) => {
+              if (e.type === 'extract') reporter.update(e.progress);
+              else process.stderr.write(`extract: ${e.decision.message}\n`);
+            },
           })
         : await extractOnQueue(items, common, { ...o, queue: o.queue, dataRoot: o.dataRoot ?? dataDir }, reporter);
     } finally {

@@ -5,7 +5,7 @@
  * open the lmdb store), and reports the whole job's progress from the shards' progress events.
  */
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { EXTRACT_DEFAULTS, chunks, decidePrecision, planJobs, resolvePrefix, variantIds, type ExtractItem, type ExtractOptions, type ExtractProgress, type ExtractSummary } from '../cache/extract-features.ts';
+import { EXTRACT_DEFAULTS, chunks, decidePrecision, planJobs, resolvePrefix, variantIds, type ExtractItem, type ExtractOptions, type ExtractProgress, type ExtractSummary, type PrecisionEvent } from '../cache/extract-features.ts';
 import { FeatureStore } from '../cache/feature-store.ts';
 import type { PrefixIdentity } from '../cache/fingerprint.ts';
 import type { FeatureJob, Unreadable } from '../cache/jobs.ts';
@@ -20,7 +20,7 @@ import { SHARD_QUEUE, mergeQueueName, type QueueSettings } from './queue-url.ts'
  * `precision` is decided here, once, as plain `extract` decides it (the calibration and guard run on
  * this machine); the shards carry the decision. One cut per submission: `extraCuts` is not queued.
  */
-export interface QueueExtractOptions extends Omit<ExtractOptions, 'workers' | 'engine' | 'backend' | 'onProgress' | 'extraCuts'> {
+export interface QueueExtractOptions extends Omit<ExtractOptions, 'workers' | 'engine' | 'backend' | 'onEvent' | 'extraCuts'> {
   queue: QueueSettings;
   /** Images per shard job. Default: 64. */
   shardSize?: number;
@@ -28,13 +28,14 @@ export interface QueueExtractOptions extends Omit<ExtractOptions, 'workers' | 'e
   dataRoot: string;
   /** Shared folder workers write shard files to. Default: `shards` beside the cache. */
   shardDir?: string;
-  /** Called as the job is enqueued, progresses and is merged. Default: none. */
+  /** Told how the precision was decided, then as the job is enqueued, progresses and is merged. Default: none. */
   onEvent?: (e: QueueExtractEvent) => void;
 }
 
 export const QUEUE_EXTRACT_DEFAULTS = { shardSize: 64, attempts: 3 } as const;
 
 export type QueueExtractEvent =
+  | PrecisionEvent
   | { type: 'enqueued'; flow: string; shards: number; images: number; shardDir: string }
   /** `shardsStarted`: shards with at least one batch computed (finished ones included). */
   | { type: 'progress'; progress: ExtractProgress; shardsStarted: number; shardsDone: number; shards: number }

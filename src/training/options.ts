@@ -84,8 +84,6 @@ export const trainOptionsSchema = z
     engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
     /** Frozen-feature precision: auto (int8 on onnx CPU when the guard passes) | fp32 | int8. Default: auto. */
     precision: precisionSchema,
-    /** Print a line per epoch even on a TTY instead of a progress bar. Default: false. */
-    quiet: z.boolean().default(false),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackendPreference } from '../backend/index.ts';
 import { readRandomInitMarker } from '../keras/index.ts';
+import { trainRenderer } from '../cli/render/train-events.ts';
 import { parseTrainArgs } from '../cli/train.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
@@ -10,6 +11,7 @@ import { REPORT_FILE } from '../report/html-report.ts';
 import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyName } from '../strategies/types.ts';
+import type { TrainEvent } from '../training/events.ts';
 import { evaluateRun, type EvaluationReport } from '../training/evaluate.ts';
 import { formatClassificationReport } from '../training/metrics.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../training/options.ts';
@@ -24,8 +26,8 @@ import { DataDirValidator } from './validate.ts';
 
 /** Options of `runWizard`. */
 export interface WizardOptions {
-  /** Terminal streams. Default: process.stdin / process.stdout. */
-  streams?: WizardStreams;
+  /** Terminal streams (the CLI passes process.stdin / process.stdout). */
+  streams: WizardStreams;
   /** Where weights are looked for, downloaded and random-initialised. Default: {@link modelsDir} (`~/.cache/transferkit/models`). */
   modelsDir?: string;
   /** More `transferkit train` flags, applied to every run and printed in the command (e.g. `--cache DIR`). Default: none. */
@@ -58,7 +60,7 @@ function defaultLr(strategy: StrategyName, base: ResolvedTrainOptions, epochs: n
  * report. Nothing is written into the run directory before the user confirms; Ctrl-C at a prompt
  * rejects with inquirer's ExitPromptError (see `isPromptExit`).
  */
-export async function runWizard(options: WizardOptions = {}): Promise<WizardResult> {
+export async function runWizard(options: WizardOptions): Promise<WizardResult> {
   const io = new WizardIO(options.streams);
   const extraArgs = options.extraArgs ?? [];
   // The flags not asked (cache, seed, resize, ...) resolved as train resolves them.
@@ -77,10 +79,11 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
   let reason: string;
   if (similarity === 'measure') {
     io.print('measuring: linear probes on block5_pool and block3_pool features...');
+    const renderer = trainRenderer(io.output, { signal: options.signal });
     const advice = await advise(dataset, {
       weights, inputSize, resize: base.resize, cache: base.cache, engine: base.engine, precision: base.precision, backend: options.backend, seed: base.seed, signal: options.signal,
-      onPrecision: (d) => io.print(d.message),
-    });
+      onEvent: renderer.onEvent,
+    }).finally(renderer.close);
     for (const r of advice.reasons) io.print(`advisor: ${r}`);
     const measured = advice.randomInit === undefined ? `${advice.similarity} to everyday photos, as measured` : 'similarity measured on random-init weights, so it says nothing about everyday photos';
     [recommended, reason] = [advice.strategy, `${advice.size} data, ${measured}`];
@@ -114,15 +117,19 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
   }
 
   // The same parser as `transferkit train`, so the printed command and this run cannot disagree.
-  const { options: trainOptions } = await parseTrainArgs(args);
+  const { options: trainOptions, quiet } = await parseTrainArgs(args);
   const configPath = `${out.replace(/[\\/]+$/, '')}.json`;
   // Without `out`: repeating the run must make a new run directory, not reuse this one.
   const { out: _runDir, ...repeatable } = trainOptions;
   await writeJson(configPath, repeatable satisfies TrainOptions);
   io.print(`answers saved to ${configPath}; repeat with: ${formatCommand(['transferkit', 'train', dataDir, '--config', configPath])}`);
 
+  const renderer = trainRenderer(io.output, { quiet, signal: options.signal });
   // The random-init warning was shown once already, after the weights question.
-  const result = await train(dataDir, trainOptions, { backend: options.backend, signal: options.signal, log: (line) => io.print(line), onWarning: () => undefined });
+  const onEvent = (e: TrainEvent): void => {
+    if (e.type !== 'warning' || e.warning.code !== 'random-init-weights') renderer.onEvent(e);
+  };
+  const result = await train(dataDir, trainOptions, { backend: options.backend, signal: options.signal, onEvent }).finally(renderer.close);
   if (result.interrupted || result.bestEpoch < 0) {
     io.print(`training stopped; ${result.bestEpoch < 0 ? 'no epoch finished' : `the best checkpoint (epoch ${result.bestEpoch + 1}) is kept`} in ${result.runDir}${result.interrupted ? ' (marked interrupted)' : ''}`);
     return { status: 'done', answers, command, configPath, train: result, reportPath: join(result.runDir, REPORT_FILE) };
