@@ -6,8 +6,8 @@ import { extractFeatures, type ExtractProgress } from '../src/cache/extract-feat
 import { scanDataset } from '../src/data/scan.ts';
 import { InterruptedError } from '../src/errors.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { advise, PROBE_CUTS } from '../src/strategies/advisor.ts';
 import { RESUME_DIR, RUN_FILES } from '../src/run/files.ts';
+import { advise, PROBE_CUTS } from '../src/training/advisor.ts';
 import type { TrainEvent } from '../src/training/events.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { initBackendFromCli } from '../backend/index.ts';
 import { scanDataset } from '../data/scan.ts';
 import { describeUnreadable } from '../data/unreadable.ts';
-import { advise } from '../strategies/advisor.ts';
+import { advise } from '../training/advisor.ts';
 import { resolveWeightsPath } from '../training/train.ts';
 import { featureCacheDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';

@@ -58,6 +58,7 @@ async function extractOnQueue(
   const [{ parseQueueUrl }, { extractOnQueue: submit }] = await Promise.all([import('../queue/queue-url.ts'), import('../queue/submit.ts')]);
   const onEvent = (e: QueueExtractEvent): void => {
     if (e.type === 'progress') reporter.update(e.progress);
+    else if (e.type === 'precision') process.stderr.write(`extract: ${e.decision.message}\n`);
     else if (e.type === 'enqueued') process.stderr.write(`extract: enqueued ${e.images} images in ${e.shards} shards (merge job ${e.flow}); shards go to ${e.shardDir}\n`);
     else process.stderr.write(`extract: merged ${e.shards} shards, ${e.written} new cache entries\n`);
   };
@@ -117,13 +118,13 @@ export function register(program: Command): void {
         dtype: o.float16 ? ('float16' as const) : ('float32' as const),
         augmentCopies: o.augmentCopies,
         augmentation: isNoAugmentation(augment) ? undefined : { options: augment, seed },
+        precision: o.precision,
         signal: controller.signal,
       };
       summary = o.queue === undefined
         ? await extractFeatures(items, {
             ...common,
             engine: o.engine,
-            precision: o.precision,
             workers: o.workers,
             backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
             onEvent: (e) => {
