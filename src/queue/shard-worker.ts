@@ -16,6 +16,7 @@ import type { EngineChoice, PrefixEngine } from '../models/engines/types.ts';
 import { connectionOf, loadBullmq, reachRedis, type ShardJobData, type ShardProgress, type ShardResult } from './jobs.ts';
 import { SHARD_QUEUE, type QueueSettings } from './queue-url.ts';
 import { writeShard } from './shard-file.ts';
+import { defaultOf, engineSchema } from '../options/pieces.ts';
 
 export interface ShardWorkerOptions {
   /** Inference engine. Default: auto. */
@@ -83,7 +84,7 @@ class EngineSlot {
 async function computeShard(job: Job<ShardJobData, ShardResult>, engine: PrefixEngine, o: ShardWorkerOptions): Promise<ShardResult> {
   const d = job.data;
   const root = o.dataRoot ?? d.dataRoot;
-  const ctx: ExtractContext = { weights: d.weights, cut: d.cut, inputSize: d.inputSize, resize: d.resize, engine: o.engine ?? 'auto', cacheDir: '', dtype: d.dtype, augmentation: d.augmentation };
+  const ctx: ExtractContext = { weights: d.weights, cut: d.cut, inputSize: d.inputSize, resize: d.resize, engine: o.engine ?? defaultOf(engineSchema), cacheDir: '', dtype: d.dtype, augmentation: d.augmentation };
   const entries: Array<{ key: string; value: Uint8Array }> = [];
   const sink: FeatureSink = {
     dtype: d.dtype,

@@ -10,7 +10,7 @@ import { EXTRACT_DEFAULTS, chunks, planJobs, resolvePrefix, variantIds, type Ext
 import { FeatureStore } from '../cache/feature-store.ts';
 import type { Unreadable } from '../cache/jobs.ts';
 import { UserError } from '../errors.ts';
-import { featureCacheDir } from '../util/user-dirs.ts';
+import { cacheSchema, defaultOf } from '../options/pieces.ts';
 import { connectionOf, loadBullmq, reachRedis, type MergeJobData, type MergeResult, type ShardJobData, type ShardProgress, type ShardResult } from './jobs.ts';
 import { mergeShards } from './merge.ts';
 import { SHARD_QUEUE, mergeQueueName, type QueueSettings } from './queue-url.ts';
@@ -42,7 +42,7 @@ function underRoot(root: string, path: string): string {
 }
 
 export async function extractOnQueue(items: readonly ExtractItem[], options: QueueExtractOptions): Promise<ExtractSummary> {
-  const o = { ...EXTRACT_DEFAULTS, ...QUEUE_EXTRACT_DEFAULTS, ...options, cache: options.cache ?? featureCacheDir() };
+  const o = { ...EXTRACT_DEFAULTS, ...QUEUE_EXTRACT_DEFAULTS, ...options, cache: options.cache ?? defaultOf(cacheSchema) };
   const started = performance.now();
   const dataRoot = resolve(o.dataRoot);
   const shardDir = resolve(o.shardDir ?? join(dirname(resolve(o.cache)), 'shards'));

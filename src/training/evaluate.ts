@@ -4,6 +4,7 @@ import { initBackend, type BackendPreference } from '../backend/index.ts';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import { scanDataset } from '../data/scan.ts';
 import { UserError } from '../errors.ts';
+import { defaultOf, defaultSplit, engineSchema } from '../options/pieces.ts';
 import { writeConfusionPng } from '../report/confusion.ts';
 import { writeReport } from '../report/html-report.ts';
 import type { EngineChoice } from '../models/engines/index.ts';
@@ -85,7 +86,7 @@ export interface EvaluateOptions {
   backend?: BackendPreference;
 }
 
-const EVALUATE_DEFAULTS = { worst: 10, batchSize: 16, engine: 'auto' } as const;
+export const EVALUATE_DEFAULTS = { worst: 10, batchSize: 16, engine: defaultOf(engineSchema) } as const;
 
 /** The part of `manifest.json` evaluation reads. */
 interface Manifest {
@@ -104,7 +105,7 @@ function relabel(items: readonly { path: string; className: string }[], classes:
 
 async function scanIfPresent(dir: string): Promise<Dataset | undefined> {
   try {
-    return await scanDataset(dir, { hash: false });
+    return await scanDataset(dir, { ...defaultSplit(), hash: false });
   } catch (err) {
     if (err instanceof UserError) return undefined;
     throw err;
@@ -134,7 +135,7 @@ export async function evaluationItems(runDir: string, run: Pick<LoadedRun, 'clas
       data: { source: 'run-validation', root: runData ?? '', split: 'validation' },
     };
   }
-  const dataset = await scanDataset(dataDir, { hash: false });
+  const dataset = await scanDataset(dataDir, { ...defaultSplit(), hash: false });
   const [split, found] =
     dataset.splits.test && dataset.splits.test.length > 0
       ? (['test', dataset.splits.test] as const)

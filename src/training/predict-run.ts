@@ -8,6 +8,7 @@ import { UserError } from '../errors.ts';
 import type { EngineChoice } from '../models/engines/index.ts';
 import { inferImages, runInt8Prefix, type UnreadableImage } from './infer.ts';
 import { loadRun, RUN_FILES, type LoadedRun } from './run-dir.ts';
+import { defaultOf, engineSchema } from '../options/pieces.ts';
 
 /** Options of `predictRun`. */
 export interface PredictRunOptions {
@@ -21,7 +22,7 @@ export interface PredictRunOptions {
   backend?: BackendPreference;
 }
 
-const PREDICT_DEFAULTS = { top: 5, batchSize: 16, engine: 'auto' } as const;
+export const PREDICT_DEFAULTS = { top: 5, batchSize: 16, engine: defaultOf(engineSchema) } as const;
 
 /** One class of an image's top-k. */
 export interface ClassProbability {

@@ -74,7 +74,7 @@ test('three queue workers, one killed mid-shard: every image cached once, bytes 
   const url = `${redis.url}/0?stalledInterval=1000&lockDuration=2000`;
   const weights = join(dir, 'notop.h5');
   await initWeights(weights, { includeTop: false });
-  const ds = await scanDataset(dataset);
+  const ds = await scanDataset(dataset, { valSplit: 0.2, seed: 0 });
   const unique = new Set([...ds.splits.train, ...ds.splits.validation].map((i) => i.hash)).size;
 
   for (let i = 0; i < 3; i++) workers.push(startWorker(url));

@@ -1,0 +1,35 @@
+/**
+ * The terminal libraries belong to the CLI: a file under src/ outside src/cli/ that imports
+ * commander or inquirer (or an @inquirer/* package) fails this test.
+ */
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { importedSpecifiers, importsOf, sourceFiles } from './helpers/imports.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Packages only src/cli/ may import. */
+const CLI_ONLY = [/^commander$/, /^inquirer$/, /^@inquirer\//];
+
+const cliOnly = (specifier: string): boolean => CLI_ONLY.some((p) => p.test(specifier));
+
+test('the checker sees every form of import, type-only and dynamic ones included', (t) => {
+  const planted = [
+    "import { Command } from 'commander';",
+    "import type { Command } from 'commander';",
+    "import {\n  type DistinctQuestion,\n  createPromptModule,\n} from 'inquirer';",
+    "export { select } from '@inquirer/prompts';",
+    "import 'commander';",
+    "const prompts = await import('@inquirer/prompts');",
+    "const { Command } = require('commander');",
+  ];
+  for (const source of planted) t.true(importedSpecifiers(source).some(cliOnly), source);
+  t.deepEqual(importedSpecifiers("import { z } from 'zod';\nimport { parseOrThrow } from '../util/validate.ts';").filter(cliOnly), []);
+});
+
+test('commander and inquirer are imported only under src/cli/', async (t) => {
+  const files = (await sourceFiles(root, 'src')).filter((f) => !f.startsWith('src/cli/'));
+  t.true(files.length > 50, `found ${files.length} library files`);
+  const offenders = [...(await importsOf(root, files))].flatMap(([file, specifiers]) => specifiers.filter(cliOnly).map((s) => `${file} imports ${s}`));
+  t.deepEqual(offenders, [], 'move the code that needs these into src/cli/, or give the library an event or option the CLI renders');
+});
