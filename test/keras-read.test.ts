@@ -375,3 +375,16 @@ test('randomly corrupted HDF5 metadata never escapes as anything but a one-line 
   t.true(failures > 0, 'the corruption should break at least one file');
   t.is((await readKerasFile(good)).layers.length, 4);
 });
+
+test.serial('a file rewritten at the same path is read again, not served from the last read', async (t) => {
+  const path = tmp('rewritten.h5');
+  const layers = layersWithNames('keras2');
+  await writeLegacyFixture(path, { layers, kerasVersion: '2.2.4', backend: 'tensorflow', style: 'fixed' });
+  t.is((await readKerasFile(path)).kerasVersion, '2.2.4');
+  t.is(await readKerasFile(path), await readKerasFile(path), 'an unchanged file is read once');
+  const changed = layers.map((l) => ({ ...l, weights: l.weights.map((w) => ({ ...w, data: w.data.map((v) => v + 1) })) }));
+  await writeLegacyFixture(path, { layers: changed, kerasVersion: '2.3.1', backend: 'tensorflow', style: 'fixed' });
+  const again = await readKerasFile(path);
+  t.is(again.kerasVersion, '2.3.1');
+  assertSameLayers(t, again.layers, changed);
+});

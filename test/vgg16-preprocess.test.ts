@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { initBackend } from '../src/backend/index.ts';
 import { UserError } from '../src/errors.ts';
-import { imagesToTensor, imageToTensor, preprocessInput, VGG16_PREPROCESSING } from '../src/models/preprocess.ts';
+import { caffeInput, imagesToTensor, imageToTensor, preprocessInput, VGG16_PREPROCESSING } from '../src/models/preprocess.ts';
 
 test.before(async () => {
   await initBackend();
@@ -67,4 +67,15 @@ test.serial('an unreadable image is a UserError naming the file', async (t) => {
   const before = tf.memory().numTensors;
   await t.throwsAsync(imageToTensor(file), { instanceOf: UserError, message: new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) });
   t.is(tf.memory().numTensors, before);
+});
+
+test.serial('caffeInput on RGB bytes is bit-identical to preprocessInput on the same pixels', (t) => {
+  // Every byte value in every channel position, over two 11x11 images.
+  const rgb = Uint8Array.from({ length: 2 * 11 * 11 * 3 }, (_, i) => (i * 37) % 256);
+  const want = tf.tidy(() => preprocessInput(tf.tensor4d(rgb, [2, 11, 11, 3], 'int32')).dataSync());
+  const got = caffeInput(rgb);
+  t.deepEqual(Array.from(got), Array.from(want));
+  const out = new Float32Array(rgb.length + 6).fill(7);
+  caffeInput(rgb.subarray(0, 3), out, 3);
+  t.deepEqual(Array.from(out.subarray(0, 9)), [7, 7, 7, ...Array.from(want.subarray(0, 3)), 7, 7, 7]);
 });

@@ -3,11 +3,10 @@
  * caffe mode), run the prefix engine, and commit the batch to the store in one transaction. Decoding
  * is split from computing so callers can decode batch i+1 while the engine runs batch i.
  */
-import * as tf from '@tensorflow/tfjs';
 import { augmentImage } from '../data/augment.ts';
 import { decodeImage, ImageDecodeError } from '../data/decode.ts';
 import type { PrefixEngine } from '../models/engines/types.ts';
-import { preprocessInput } from '../models/preprocess.ts';
+import { caffeInput } from '../models/preprocess.ts';
 import type { FeatureStore } from './feature-store.ts';
 import type { BatchResult, ExtractContext, FeatureJob, Unreadable } from './jobs.ts';
 
@@ -48,9 +47,9 @@ export async function decodeBatch(jobs: readonly FeatureJob[], ctx: ExtractConte
 /** Preprocessed NHWC float32 input for the engine (Keras caffe mode). */
 export function toInput(pixels: readonly Uint8Array[], inputSize: number): Float32Array {
   const per = inputSize * inputSize * 3;
-  const raw = new Uint8Array(pixels.length * per);
-  pixels.forEach((p, i) => raw.set(p, i * per));
-  return tf.tidy(() => preprocessInput(tf.tensor4d(raw, [pixels.length, inputSize, inputSize, 3], 'int32')).dataSync() as Float32Array);
+  const out = new Float32Array(pixels.length * per);
+  pixels.forEach((p, i) => caffeInput(p, out, i * per));
+  return out;
 }
 
 /** The engine, or a function creating it on first need (a batch of only unreadable files needs none). */

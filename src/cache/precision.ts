@@ -51,7 +51,7 @@ export const CALIBRATION_DEFAULTS = {
 
 /** Fewest readable sample images for a calibration (at least one held back). */
 const MIN_IMAGES = 4;
-const SCHEME = 'transferkit-int8-calibration-v1';
+const SCHEME = 'transferkit-int8-calibration-v2';
 
 export interface CalibrationRecord {
   fingerprint: string;

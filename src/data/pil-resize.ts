@@ -129,12 +129,17 @@ function nearest(src: RgbPixels, width: number, height: number): RgbPixels {
   const ys = positions(src.height, height);
   // Positions outside the source stay 0, as Pillow's fill does (only reachable through rounding).
   const out = new Uint8Array(width * height * 3);
+  const data = src.data;
   for (let y = 0; y < height; y++) {
     if (ys[y]! >= src.height) continue;
-    for (let x = 0; x < width; x++) {
+    const row = ys[y]! * src.width;
+    // Byte by byte: a subarray per pixel made this the costliest step of int8 extraction after the network.
+    for (let x = 0, to = y * width * 3; x < width; x++, to += 3) {
       if (xs[x]! >= src.width) continue;
-      const from = (ys[y]! * src.width + xs[x]!) * 3;
-      out.set(src.data.subarray(from, from + 3), (y * width + x) * 3);
+      const from = (row + xs[x]!) * 3;
+      out[to] = data[from]!;
+      out[to + 1] = data[from + 1]!;
+      out[to + 2] = data[from + 2]!;
     }
   }
   return { data: out, width, height };

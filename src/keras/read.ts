@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { UserError } from '../errors.ts';
 import { readKerasArchive } from './read-archive.ts';
 import { readHdf5, readHdf5RootString } from './read-hdf5.ts';
@@ -25,6 +26,25 @@ async function kindOf(path: string) {
  * target model (Theano kernels) happen in `loadWeights`. Every failure is a one-line UserError.
  */
 export async function readKerasFile(path: string): Promise<KerasFile> {
+  const { size, mtimeMs, ino } = await stat(path).catch(() => ({ size: -1, mtimeMs: -1, ino: -1 }));
+  const key = `${path}\0${size}\0${mtimeMs}\0${ino}`;
+  if (recent?.key !== key) {
+    const file = readUncached(path);
+    recent = { key, file };
+    file.catch(() => (recent?.file === file ? (recent = undefined) : undefined));
+  }
+  clearTimeout(recentTimer);
+  // One run builds several engines and a network from the same file; h5wasm takes ~0.5 s per read.
+  recentTimer = setTimeout(() => (recent = undefined), KEEP_RECENT_MS).unref();
+  return recent!.file;
+}
+
+/** The last file read, kept briefly (callers only read its tensors). */
+let recent: { key: string; file: Promise<KerasFile> } | undefined;
+let recentTimer: NodeJS.Timeout | undefined;
+const KEEP_RECENT_MS = 30_000;
+
+async function readUncached(path: string): Promise<KerasFile> {
   switch (await kindOf(path)) {
     case 'empty':
       throw new UserError(`${path}: the file is empty; ${EXPECTED}`);

@@ -23,10 +23,17 @@ export function guardCutFor(cut: string): string {
   return VGG16_LAYER_NAMES.slice(Math.max(0, vgg16LayerIndex(cut))).find((n) => GUARD_CUTS.includes(n)) ?? GUARD_CUTS.at(-1)!;
 }
 
-/** log2-spaced histogram bins: 16 per octave from 2^-24 to 2^24 (relative resolution ~4 %). */
-const BINS_PER_OCTAVE = 16;
+/**
+ * Histogram bins read straight from a float32's bits: exponent and top 4 mantissa bits, i.e. 16 bins
+ * per octave from 2^-24 to 2^24 (relative resolution <= 6 %). Taking the bits instead of a log2 per
+ * value made collecting ranges ~10x faster (it is ~13.5M activations per 224 px image).
+ */
+const MANTISSA_BITS = 4;
+const BINS_PER_OCTAVE = 1 << MANTISSA_BITS;
 const LOW_EXP = -24;
 const BINS = 48 * BINS_PER_OCTAVE;
+/** `bits >>> 19` of 2^LOW_EXP: exponent bias 127, 23 - 4 mantissa bits dropped. */
+const FIRST_BIN = (127 + LOW_EXP) << MANTISSA_BITS;
 
 /** Running statistics of one activation tensor over the calibration images. */
 class RangeCollector {
@@ -35,17 +42,24 @@ class RangeCollector {
   readonly hist = new Float64Array(BINS);
 
   add(values: Float32Array): void {
+    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    const hist = this.hist;
     let max = this.max;
-    for (const v of values) {
-      if (v > max) max = v;
-      if (v <= 0) {
-        this.zeros++;
+    let zeros = 0;
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i]!;
+      // +0 and anything with the sign bit set (ReLU outputs are >= 0; -0 included).
+      if (b === 0 || b >= 0x80000000) {
+        zeros++;
         continue;
       }
-      const bin = Math.floor((Math.log2(v) - LOW_EXP) * BINS_PER_OCTAVE);
-      this.hist[Math.max(0, Math.min(BINS - 1, bin))]! += 1;
+      const v = values[i]!;
+      if (v > max) max = v;
+      const bin = (b >>> (23 - MANTISSA_BITS)) - FIRST_BIN;
+      hist[bin < 0 ? 0 : bin >= BINS ? BINS - 1 : bin]! += 1;
     }
     this.max = max;
+    this.zeros += zeros;
   }
 
   /** Upper end of the range for `method`: never above the observed maximum. */
@@ -55,7 +69,10 @@ class RangeCollector {
     let below = this.zeros;
     for (let b = 0; b < BINS; b++) {
       below += this.hist[b]!;
-      if (below >= (total * percentile) / 100) return Math.min(this.max, 2 ** (LOW_EXP + (b + 1) / BINS_PER_OCTAVE));
+      if (below >= (total * percentile) / 100) {
+        const octave = Math.floor(b / BINS_PER_OCTAVE);
+        return Math.min(this.max, 2 ** (LOW_EXP + octave) * (1 + ((b % BINS_PER_OCTAVE) + 1) / BINS_PER_OCTAVE));
+      }
     }
     return this.max;
   }
@@ -81,7 +98,8 @@ export async function calibrationPass(engine: PrefixEngine, calibration: readonl
   let min = Infinity;
   let max = -Infinity;
   for (const image of calibration) {
-    for (const v of image) {
+    for (let i = 0; i < image.length; i++) {
+      const v = image[i]!;
       if (v < min) min = v;
       if (v > max) max = v;
     }
