@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem } from '../src/cache/extract-features.ts';
 import { exportFeatures } from '../src/cache/export-features.ts';
-import { ExtractProgressReporter } from '../src/cache/progress-reporter.ts';
+import { ExtractProgressRenderer } from '../src/cli/render/extract-progress.ts';
 import { splitNames } from '../src/data/dataset.ts';
 import { scanDataset, withoutPaths } from '../src/data/scan.ts';
 import { describeUnreadable } from '../src/data/unreadable.ts';
@@ -51,12 +51,12 @@ const program = addScanFlags(new Command('cache-bottlenecks'))
       const dataset = await scanDataset(dir, scan);
       const items: ExtractItem[] = splitNames(dataset).flatMap((s) => dataset.splits[s] ?? []);
       console.log(`== ${dir} @ ${o.cuts.join(', ')}`);
-      const reporter = new ExtractProgressReporter();
+      const reporter = new ExtractProgressRenderer();
       const [cut, ...extraCuts] = o.cuts as [string, ...string[]];
       const base = { weights: o.weights, inputSize: o.inputSize, cache: o.cache };
       const s = await extractFeatures(items, {
-        ...base, cut, extraCuts, precision: o.precision, engine: o.engine, workers: o.workers, batchSize: o.batchSize, onProgress: reporter.update,
-        onPrecision: (d) => console.log(d.message),
+        ...base, cut, extraCuts, precision: o.precision, engine: o.engine, workers: o.workers, batchSize: o.batchSize,
+        onEvent: (e) => (e.type === 'extract' ? reporter.update(e.progress) : console.log(e.decision.message)),
       });
       reporter.stop();
       console.log(`computed ${s.computed}, reused ${s.reused}, unreadable ${s.unreadable.length} (${s.seconds.toFixed(1)} s, ${s.precision.precision})`);

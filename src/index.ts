@@ -37,7 +37,9 @@ export { augmentImage, augmentationVariant } from './data/augment.ts';
 export { streamBatches } from './data/batches.ts';
 export type { Batch, BatchStreamOptions } from './data/batches.ts';
 export { renderAugmentPreview } from './data/preview.ts';
-export { train, resolveWeightsPath, type TrainHooks, type TrainResult } from './training/train.ts';
+export { train, resumeTraining, resolveWeightsPath, type TrainHooks, type TrainResult } from './training/train.ts';
+export type { TrainEvent, WeightsEvent, EpochEvent, ExtractEvent } from './training/events.ts';
+export type { TransferkitWarning, RandomInitWarning, DatasetWarning } from './warnings.ts';
 export { OPTION_PIECES, PRECISION_CHOICES, ENGINE_CHOICES, defaultOf, type OptionName, type SharedOptions, type PrecisionChoice } from './options/pieces.ts';
 export { resolveTrainOptions, trainOptionsSchema, type TrainOptions, type ResolvedTrainOptions } from './training/options.ts';
 export { loadRun, RUN_FILES, type LoadedRun, type ModelDescription } from './training/run-dir.ts';
@@ -60,7 +62,7 @@ export { exportRun, exportLoadedRun, exportSidecar, EXPORT_FORMATS, EXPORT_FILES
 export type { ExportFormat, ExportOptions, ExportResult, ExportSidecar } from './export/export-run.ts';
 export { saveTfjsModel, loadTfjsModel, tfjsFolder, TFJS_FILES } from './export/tfjs-files.ts';
 export { createEngine, availableEngines, exportOnnx, layersModelToOnnx, type PrefixEngine, type EngineChoice } from './models/engines/index.ts';
-export { extractFeatures, loadFeatures, resolvePrefix, type ExtractOptions, type ExtractSummary, type ExtractItem } from './cache/extract-features.ts';
+export { extractFeatures, loadFeatures, resolvePrefix, type ExtractOptions, type ExtractSummary, type ExtractItem, type ExtractProgress } from './cache/extract-features.ts';
 export { FeatureStore, featureKey, type FeatureDtype } from './cache/feature-store.ts';
 export { exportFeatures } from './cache/export-features.ts';
 // The queue modules load bullmq only when called: importing transferkit never touches Redis.

@@ -11,7 +11,13 @@ export interface RandomInitWarning {
   message: string;
 }
 
-export type TransferkitWarning = RandomInitWarning;
+/** Something about the data folder that was ignored (a stray image, a folder that is not a split). */
+export interface DatasetWarning {
+  code: 'dataset';
+  message: string;
+}
+
+export type TransferkitWarning = RandomInitWarning | DatasetWarning;
 
 export const RANDOM_INIT_MESSAGE = 'random-init weights: accuracy here says nothing about ImageNet transfer';
 

@@ -1,6 +1,6 @@
 /**
  * The terminal libraries belong to the CLI: a file under src/ outside src/cli/ that imports
- * commander or inquirer (or an @inquirer/* package) fails this test.
+ * commander, inquirer (or an @inquirer/* package) or cli-progress fails this test.
  */
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { importedSpecifiers, importsOf, sourceFiles } from './helpers/imports.ts
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Packages only src/cli/ may import. */
-const CLI_ONLY = [/^commander$/, /^inquirer$/, /^@inquirer\//];
+const CLI_ONLY = [/^commander$/, /^inquirer$/, /^@inquirer\//, /^cli-progress$/];
 
 const cliOnly = (specifier: string): boolean => CLI_ONLY.some((p) => p.test(specifier));
 
@@ -19,7 +19,7 @@ test('the checker sees every form of import, type-only and dynamic ones included
     "import type { Command } from 'commander';",
     "import {\n  type DistinctQuestion,\n  createPromptModule,\n} from 'inquirer';",
     "export { select } from '@inquirer/prompts';",
-    "import 'commander';",
+    "import 'cli-progress';",
     "const prompts = await import('@inquirer/prompts');",
     "const { Command } = require('commander');",
   ];
@@ -27,7 +27,7 @@ test('the checker sees every form of import, type-only and dynamic ones included
   t.deepEqual(importedSpecifiers("import { z } from 'zod';\nimport { parseOrThrow } from '../util/validate.ts';").filter(cliOnly), []);
 });
 
-test('commander and inquirer are imported only under src/cli/', async (t) => {
+test('commander, inquirer and cli-progress are imported only under src/cli/', async (t) => {
   const files = (await sourceFiles(root, 'src')).filter((f) => !f.startsWith('src/cli/'));
   t.true(files.length > 50, `found ${files.length} library files`);
   const offenders = [...(await importsOf(root, files))].flatMap(([file, specifiers]) => specifiers.filter(cliOnly).map((s) => `${file} imports ${s}`));

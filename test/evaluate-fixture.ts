@@ -26,8 +26,7 @@ export async function trainTinyRun(prefix: string, options: TrainOptions = {}): 
   await train(
     data,
     // fp32 unless asked: these runs check that engines agree, and tfjs computes fp32 only.
-    { strategy: 'freeze', epochs: 2, inputSize: 32, batchSize: 8, dense: 16, weights, cache: join(tmp, 'cache'), out: runDir, quiet: true, precision: 'fp32', ...options },
-    { log: () => {} },
+    { strategy: 'freeze', epochs: 2, inputSize: 32, batchSize: 8, dense: 16, weights, cache: join(tmp, 'cache'), out: runDir, precision: 'fp32', ...options },
   );
   return { tmp, data, runDir };
 }

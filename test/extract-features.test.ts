@@ -137,7 +137,7 @@ test.serial('augmented copies are cached per copy for items that allow it, and d
 test.serial('an abort stops after the in-flight batch; the next run resumes and finishes', async (t) => {
   const f = await fixture(t);
   const controller = new AbortController();
-  const first = await extractFeatures(f.items, base(f, { signal: controller.signal, onProgress: (p) => p.computed >= 2 && controller.abort() }));
+  const first = await extractFeatures(f.items, base(f, { signal: controller.signal, onEvent: (e) => e.type === 'extract' && e.progress.computed >= 2 && controller.abort() }));
   t.true(first.interrupted);
   t.true(first.computed >= 2 && first.computed < 5, `computed ${first.computed}`);
   const second = await extractFeatures(f.items, base(f));

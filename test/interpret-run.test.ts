@@ -35,7 +35,7 @@ test.before(async () => {
   await initBackend();
   await makeShapesDataset(join(tmp, 'shapes'), { perClass: 6, val: 3, seed: 2 });
   await initWeights(weights, { includeTop: false, seed: 0 });
-  await train(join(tmp, 'shapes'), { strategy: 'freeze', inputSize: 64, weights, cache: join(tmp, 'cache'), epochs: 1, batchSize: 4, dense: 0, dropout: 0, quiet: true, out: runDir }, { log: () => {} });
+  await train(join(tmp, 'shapes'), { strategy: 'freeze', inputSize: 64, weights, cache: join(tmp, 'cache'), epochs: 1, batchSize: 4, dense: 0, dropout: 0, out: runDir });
 });
 
 test.serial('kernels, activations, maximize and gradcam on a run directory write PNGs of the stated sizes', async (t) => {

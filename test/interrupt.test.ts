@@ -7,6 +7,7 @@ import { scanDataset } from '../src/data/scan.ts';
 import { InterruptedError } from '../src/errors.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { advise, PROBE_CUTS } from '../src/strategies/advisor.ts';
+import type { TrainEvent } from '../src/training/events.ts';
 import { RESUME_DIR } from '../src/training/resume-point.ts';
 import { RUN_FILES } from '../src/training/run-dir.ts';
 import { train } from '../src/training/train.ts';
@@ -28,9 +29,10 @@ test.serial('extraction aborted after its first batch commits that batch only; t
   const seen: ExtractProgress[] = [];
   const first = await extractFeatures(items, {
     ...prefix, cache, signal: controller.signal,
-    onProgress: (p) => {
-      seen.push(p);
-      if (p.computed > 0) controller.abort();
+    onEvent: (e) => {
+      if (e.type !== 'extract') return;
+      seen.push(e.progress);
+      if (e.progress.computed > 0) controller.abort();
     },
   });
   t.true(first.interrupted);
@@ -47,8 +49,8 @@ test.serial('the advisor stops on the signal: during extraction, and during its 
   const during = new AbortController();
   const duringExtraction = await t.throwsAsync(advise(dataset, {
     ...prefix, cache, signal: during.signal,
-    onProgress: (p) => {
-      if (p.computed > 0) during.abort();
+    onEvent: (e) => {
+      if (e.type === 'extract' && e.progress.computed > 0) during.abort();
     },
   }), { instanceOf: InterruptedError });
   t.regex(duringExtraction.message, /interrupted during feature extraction after 4 new images; they are cached/);
@@ -57,8 +59,8 @@ test.serial('the advisor stops on the signal: during extraction, and during its 
   const probing = new AbortController();
   const inProbe = await t.throwsAsync(advise(dataset, {
     ...prefix, cache, signal: probing.signal,
-    onProgress: (p) => {
-      if (p.done === p.total) probing.abort();
+    onEvent: (e) => {
+      if (e.type === 'extract' && e.progress.done === e.progress.total) probing.abort();
     },
   }), { instanceOf: InterruptedError });
   t.is(inProbe.message, `interrupted while the advisor trained its linear probe on ${PROBE_CUTS.deep}; the features extracted so far are cached.`);
@@ -68,15 +70,15 @@ test.serial('the advisor stops on the signal: during extraction, and during its 
 });
 
 // fp32: the checks below read the cache back with extractFeatures' own default precision.
-const base = { strategy: 'freeze', inputSize: 32, weights, batchSize: 4, lr: 0.01, dense: 0, dropout: 0, patience: 0, reduceLrPatience: 0, quiet: true, precision: 'fp32' } as const;
+const base = { strategy: 'freeze', inputSize: 32, weights, batchSize: 4, lr: 0.01, dense: 0, dropout: 0, patience: 0, reduceLrPatience: 0, precision: 'fp32' } as const;
 
 test.serial('training aborted before its first epoch ends keeps nothing: InterruptedError and no run directory', async (t) => {
   const out = join(tmp, 'run-first-epoch');
   const controller = new AbortController();
-  const log = (line: string): void => {
-    if (line.startsWith('training on')) controller.abort();
+  const onEvent = (e: TrainEvent): void => {
+    if (e.type === 'training') controller.abort();
   };
-  const err = await t.throwsAsync(train(data, { ...base, epochs: 5, out, cache: join(tmp, 'cache-train') }, { signal: controller.signal, log }), { instanceOf: InterruptedError });
+  const err = await t.throwsAsync(train(data, { ...base, epochs: 5, out, cache: join(tmp, 'cache-train') }, { signal: controller.signal, onEvent }), { instanceOf: InterruptedError });
   t.regex(err.message, /before the first epoch finished.*run directory was removed/);
   t.false(await exists(out));
   // The features extracted before training are kept: a fresh signal runs to the end without computing them again.
@@ -87,11 +89,12 @@ test.serial('training aborted before its first epoch ends keeps nothing: Interru
 test.serial('training aborted in epoch 2 stops within that epoch, keeps epoch 1 and marks the run interrupted', async (t) => {
   const out = join(tmp, 'run-interrupted');
   const controller = new AbortController();
-  const log = (line: string): void => {
-    if (line.startsWith('epoch 1/')) controller.abort();
-  };
   const warnings: string[] = [];
-  const result = await train(data, { ...base, epochs: 50, out, cache: join(tmp, 'cache-train') }, { signal: controller.signal, log, onWarning: (w) => warnings.push(w.code) });
+  const onEvent = (e: TrainEvent): void => {
+    if (e.type === 'epoch-end' && e.logs.epoch === 0) controller.abort();
+    if (e.type === 'warning') warnings.push(e.warning.code);
+  };
+  const result = await train(data, { ...base, epochs: 50, out, cache: join(tmp, 'cache-train') }, { signal: controller.signal, onEvent });
   t.true(result.interrupted);
   t.is(result.history.length, 1, 'epoch 2 did not finish');
   t.is(result.bestEpoch, 0);
@@ -110,6 +113,6 @@ test.serial('training aborted in epoch 2 stops within that epoch, keeps epoch 1 
 test.serial('a signal that already fired is refused at once (no stale flag from an earlier phase)', async (t) => {
   const controller = new AbortController();
   controller.abort();
-  await t.throwsAsync(train(data, { ...base, epochs: 1, out: join(tmp, 'never') }, { signal: controller.signal, log: () => {} }), { instanceOf: InterruptedError, message: /already fired/ });
+  await t.throwsAsync(train(data, { ...base, epochs: 1, out: join(tmp, 'never') }, { signal: controller.signal }), { instanceOf: InterruptedError, message: /already fired/ });
   t.false(await exists(join(tmp, 'never')));
 });

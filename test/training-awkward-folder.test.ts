@@ -2,6 +2,7 @@ import test from 'ava';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventLines } from '../src/cli/render/train-events.ts';
 import { scanDataset } from '../src/data/scan.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { advise } from '../src/strategies/advisor.ts';
@@ -39,13 +40,13 @@ await mkdir(join(data, 'train/triangles'));
 
 test.after.always(() => rm(tmp, { recursive: true, force: true }));
 
-const base = { inputSize: 32, weights, cache: join(tmp, 'cache'), batchSize: 4, dense: 0, dropout: 0, epochs: 1, quiet: true } as const;
+const base = { inputSize: 32, weights, cache: join(tmp, 'cache'), batchSize: 4, dense: 0, dropout: 0, epochs: 1 } as const;
 
 for (const strategy of ['freeze', 'slice', 'finetune', 'retrain', 'auto'] as const) {
   test.serial(`${strategy} trains on a folder with unreadable files and an empty class, naming every unreadable file in the manifest and the report`, async (t) => {
     const out = join(tmp, `run-${strategy}`);
     const lines: string[] = [];
-    const result = await train(data, { ...base, strategy, epochs: strategy === 'finetune' ? 2 : 1, out }, { log: (l) => lines.push(l) });
+    const result = await train(data, { ...base, strategy, epochs: strategy === 'finetune' ? 2 : 1, out }, { onEvent: (e) => lines.push(...eventLines(e)) });
     t.is(result.history.length, strategy === 'finetune' ? 2 : 1);
     const manifest = JSON.parse(await readFile(join(out, RUN_FILES.manifest), 'utf8')) as {
       splits: Record<string, { path: string }[]>;

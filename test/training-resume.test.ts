@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../src/errors.ts';
 import { readKerasFile } from '../src/keras/index.ts';
 import { initWeights } from '../src/models/init-weights.ts';
+import type { TrainEvent } from '../src/training/events.ts';
 import { RESUME_DIR } from '../src/training/resume-point.ts';
 import { RUN_FILES } from '../src/training/run-dir.ts';
 import { resumeTraining, train } from '../src/training/train.ts';
@@ -90,26 +91,27 @@ for (const [strategy, backend, epochs] of [['freeze', 'cpu', 12], ['finetune', '
 }
 
 test.serial('Ctrl-C (the abort signal) mid-run, then resumeTraining: the same weights as an uninterrupted run; a finished run is not resumed', async (t) => {
-  const options = { strategy: 'freeze', inputSize: 32, weights, cache: join(tmp, 'cache'), epochs: 5, batchSize: 4, lr: 0.01, seed: 3, quiet: true, precision: 'int8' } as const;
-  const reference = await train(data, { ...options, out: join(tmp, 'abort-reference') }, { log: () => {} });
+  const options = { strategy: 'freeze', inputSize: 32, weights, cache: join(tmp, 'cache'), epochs: 5, batchSize: 4, lr: 0.01, seed: 3, precision: 'int8' } as const;
+  const reference = await train(data, { ...options, out: join(tmp, 'abort-reference') });
   const controller = new AbortController();
   const out = join(tmp, 'aborted');
-  const log = (line: string) => {
-    if (line.startsWith('epoch 3/')) controller.abort();
+  const onEvent = (e: TrainEvent) => {
+    if (e.type === 'epoch-end' && e.logs.epoch === 2) controller.abort();
   };
-  const stopped = await train(data, { ...options, out }, { log, signal: controller.signal });
+  const stopped = await train(data, { ...options, out }, { onEvent, signal: controller.signal });
   t.true(stopped.interrupted);
   t.is(stopped.history.length, 3);
   t.is(stopped.extraction.precision.precision, 'int8');
-  const resumeLog: string[] = [];
-  const resumed = await resumeTraining(out, { log: (line) => resumeLog.push(line) });
+  const resumeEvents: TrainEvent[] = [];
+  const resumed = await resumeTraining(out, { onEvent: (e) => resumeEvents.push(e) });
   t.false(resumed.interrupted);
   // The resumed run reads the int8 features it started with, under the recorded calibration, without deciding again.
   t.deepEqual(resumed.extraction.precision, stopped.extraction.precision);
-  t.false(resumeLog.some((line) => line.startsWith('precision ')), resumeLog.join('\n'));
+  t.false(resumeEvents.some((e) => e.type === 'precision'));
+  t.like(resumeEvents.find((e) => e.type === 'run-dir'), { runDir: out, resume: { afterEpoch: 3 } });
   t.true((await readdir(out)).includes(RUN_FILES.calibration));
   t.deepEqual(resumed.history.map((h) => h.val_loss), reference.history.map((h) => h.val_loss));
   const [want, got] = [await modelWeights(reference.runDir), await modelWeights(out)];
   for (const [name, w] of want) t.deepEqual(got.get(name), w, name);
-  await t.throwsAsync(resumeTraining(out, { log: () => {} }), { instanceOf: UserError, message: /already finished/ });
+  await t.throwsAsync(resumeTraining(out), { instanceOf: UserError, message: /already finished/ });
 });

@@ -23,12 +23,11 @@ const data = join(tmp, 'shapes');
 const weights = join(tmp, 'notop.h5');
 await makeShapesDataset(data, { perClass: 30, val: 10, seed: 1 });
 await initWeights(weights, { includeTop: false, seed: 0 });
-const base = { strategy: 'freeze', inputSize: 64, weights, cache: join(tmp, 'cache'), batchSize: 8, lr: 0.01, dense: 0, dropout: 0, quiet: true } as const;
-const silent = { log: () => {} };
+const base = { strategy: 'freeze', inputSize: 64, weights, cache: join(tmp, 'cache'), batchSize: 8, lr: 0.01, dense: 0, dropout: 0 } as const;
 
 test.serial('freeze on random-init VGG16 learns red circles vs blue squares and saves the lowest-val_loss epoch', async (t) => {
   const out = join(tmp, 'run-freeze');
-  const result = await train(data, { ...base, epochs: 8, out }, silent);
+  const result = await train(data, { ...base, epochs: 8, out });
   const losses = result.history.map((h) => h.val_loss);
   t.is(result.bestEpoch, losses.indexOf(Math.min(...losses)));
   t.true(result.history[result.bestEpoch]!.val_acc >= 0.9, `best val_acc ${result.history[result.bestEpoch]!.val_acc}`);
@@ -53,7 +52,7 @@ test.serial('freeze on random-init VGG16 learns red circles vs blue squares and 
 
 test.serial('finetune trains block5 on cached block4_pool features after a warm-up, and train() frees every tensor', async (t) => {
   const numTensors = tf.memory().numTensors;
-  const result = await train(data, { ...base, strategy: 'finetune', epochs: 2, out: join(tmp, 'run-finetune') }, silent);
+  const result = await train(data, { ...base, strategy: 'finetune', epochs: 2, out: join(tmp, 'run-finetune') });
   t.deepEqual(result.history.map((h) => h.phase), ['warmup', 'finetune']);
   t.is(result.history[1]!.lr, 1e-4);
   // The trainer shares block5 and the head with the model; both must go for their weights to go.

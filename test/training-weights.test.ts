@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeShapesDataset } from './training-shapes.ts';
 import { freePort } from './helpers/free-port.ts';
+import type { WeightsEvent } from '../src/training/events.ts';
 
 const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
 const NOTOP = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
@@ -24,6 +25,26 @@ test('train without weights goes to download the official file; offline it fails
   t.true(last.includes(`init-weights --no-top --out ${join(models, NOTOP)}`), last);
   t.true(last.includes('--weights FILE'), last);
   t.false(stderr.includes('    at '), 'no stack trace');
+  t.true(stderr.includes(`no VGG16 weights in ${models}; fetching the official ImageNet file (once)`), 'the CLI renders the library event');
+});
+
+test.serial('resolveWeightsPath reports the missing weights and the download as events, and prints nothing', async (t) => {
+  const saved = { models: process.env.TRANSFERKIT_MODELS_DIR, base: process.env.TRANSFERKIT_WEIGHTS_BASE_URL, keras: process.env.KERAS_HOME };
+  const models = await mkdtemp(join(tmpdir(), 'tk-models-none-'));
+  process.env.TRANSFERKIT_MODELS_DIR = models;
+  process.env.KERAS_HOME = models;
+  process.env.TRANSFERKIT_WEIGHTS_BASE_URL = `http://127.0.0.1:${await freePort()}/`;
+  t.teardown(() => {
+    for (const [name, value] of [['TRANSFERKIT_MODELS_DIR', saved.models], ['TRANSFERKIT_WEIGHTS_BASE_URL', saved.base], ['KERAS_HOME', saved.keras]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+  const { resolveWeightsPath } = await import('../src/training/train.ts');
+  const events: WeightsEvent[] = [];
+  await t.throwsAsync(resolveWeightsPath({ weights: undefined, head: 'gap' }, (e) => events.push(e)), { message: /cannot download/ });
+  t.deepEqual(events[0], { type: 'weights-missing', dir: models });
+  t.true(events.slice(1).every((e) => e.type === 'download'));
 });
 
 test('weights already in TRANSFERKIT_MODELS_DIR are used without any download', async (t) => {

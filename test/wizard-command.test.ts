@@ -17,10 +17,10 @@ async function readBack(options: TrainOptions): Promise<{ dataDir: string; optio
 }
 
 test('every answer becomes a train flag: the train parser reads back exactly the answers', async (t) => {
-  const { dataDir, options } = await readBack(wizardTrainOptions(answers, { cache: '/tmp/c', quiet: true }));
+  const { dataDir, options } = await readBack(wizardTrainOptions(answers, { cache: '/tmp/c' }));
   t.is(dataDir, answers.dataDir);
   const o = resolveTrainOptions(options);
-  t.like(o, { strategy: 'slice', weights: '/m/w.h5', inputSize: 96, epochs: 3, batchSize: 16, lr: 3e-5, seed: 7, out: 'runs/x', cache: '/tmp/c', quiet: true });
+  t.like(o, { strategy: 'slice', weights: '/m/w.h5', inputSize: 96, epochs: 3, batchSize: 16, lr: 3e-5, seed: 7, out: 'runs/x', cache: '/tmp/c' });
   // The preset is printed as `--augment strong` and reads back as that preset's settings.
   t.deepEqual(parseAugmentOptions(options.augment), { ...AUGMENT_PRESETS.strong });
 });

@@ -77,8 +77,8 @@ async function measure(p: Phase, weights: string, work: string): Promise<Record<
     const s = await extractFeatures(subset, {
       weights, cache: join(work, `scale-${images}`), engine: 'onnx', inputSize: 224, batchSize: 8, backend: 'wasm',
       augmentCopies: copies, augmentation: { options: AUGMENT_PRESETS.standard, seed: 1 },
-      onProgress: ({ done }) => {
-        while (pending.length > 0 && done >= pending[0]!) rssAt[pending.shift()!] = memoryStatus().VmRSS;
+      onEvent: (e) => {
+        while (e.type === 'extract' && pending.length > 0 && e.progress.done >= pending[0]!) rssAt[pending.shift()!] = memoryStatus().VmRSS;
       },
     });
     return {

@@ -83,7 +83,7 @@ export default async function bench(): Promise<unknown> {
       const s = await extractFeatures(items, { weights, cut, inputSize: SIZE, cache: beforeCache, precision: 'fp32' });
       beforeExtraction += s.seconds;
     }
-    const beforeRun = await train(data, { weights, inputSize: SIZE, cache: beforeCache, out: join(dir, 'run-before'), precision: 'fp32', quiet: true }, { log: () => undefined });
+    const beforeRun = await train(data, { weights, inputSize: SIZE, cache: beforeCache, out: join(dir, 'run-before'), precision: 'fp32' });
     const beforeWall = (performance.now() - beforeStart) / 1000;
     const beforeCpuSeconds = cpuSeconds(beforeCpu);
     const loadAverageMiddle = round(loadavg()[0]!);
@@ -91,7 +91,7 @@ export default async function bench(): Promise<unknown> {
     // after: the command as a user runs it.
     const afterStart = performance.now();
     const afterCpu = process.cpuUsage();
-    const afterRun = await train(data, { weights, inputSize: SIZE, cache: join(dir, 'cache-after'), out: join(dir, 'run-after'), quiet: true }, { log: () => undefined });
+    const afterRun = await train(data, { weights, inputSize: SIZE, cache: join(dir, 'cache-after'), out: join(dir, 'run-after') });
     const afterWall = (performance.now() - afterStart) / 1000;
     const afterCpuSeconds = cpuSeconds(afterCpu);
     const best = (r: typeof afterRun) => r.history.find((h) => h.epoch === r.bestEpoch)?.val_acc;

@@ -82,7 +82,7 @@ export default async function bench(): Promise<Record<string, unknown>> {
       let first: { computed: number; cpu: number; at: number } | undefined;
       const s = await extractFeatures(items, {
         ...common, cache: join(work, label), engine: 'onnx',
-        onProgress: (p) => void (p.computed > 0 && (first ??= { computed: p.computed, cpu: selfCpu(), at: performance.now() })),
+        onEvent: (e) => void (e.type === 'extract' && e.progress.computed > 0 && (first ??= { computed: e.progress.computed, cpu: selfCpu(), at: performance.now() })),
       });
       const images = s.computed - first!.computed;
       const row = {

@@ -55,8 +55,6 @@ export interface ExtractOptions extends PrefixOptions {
   extraCuts?: readonly string[];
   /** Calibration settings for int8 (see CALIBRATION_DEFAULTS). Default: those defaults. */
   calibration?: ResolvePrecisionOptions['calibration'];
-  /** Told how the precision was decided (e.g. the guard fell back to fp32). Default: none. */
-  onPrecision?: (decision: PrecisionDecision) => void;
   /** Augmented copies per image on top of the original. Default: 0. */
   augmentCopies?: number;
   /** Augmentation for the copies (required when augmentCopies > 0). Default: none. */
@@ -71,8 +69,8 @@ export interface ExtractOptions extends PrefixOptions {
   dtype?: FeatureDtype;
   /** tfjs backend. Default: initBackend's choice. */
   backend?: BackendPreference;
-  /** Called after every batch. Default: none. */
-  onProgress?: (p: ExtractProgress) => void;
+  /** Told how the precision was decided (e.g. the guard fell back to fp32), then the progress after every batch. Default: none. */
+  onEvent?: (e: ExtractEvent) => void;
   /** Abort after the in-flight batch (Ctrl-C). Default: none. */
   signal?: AbortSignal;
 }
@@ -101,6 +99,11 @@ export interface ExtractProgress {
   /** Computed images per second since the engine started. */
   rate: number;
 }
+
+/** What extraction reports while it runs; the library never prints (the CLI renders these). */
+export type ExtractEvent =
+  | { type: 'precision'; decision: PrecisionDecision }
+  | { type: 'extract'; progress: ExtractProgress };
 
 export interface ExtractSummary {
   fingerprint: string;
@@ -206,7 +209,7 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
   let decision: PrecisionDecision | undefined;
   if (typeof o.precision === 'string' && o.precision !== 'fp32') {
     decision = await resolvePrecision(items, { ...o, precision: o.precision, cuts });
-    o.onPrecision?.(decision);
+    o.onEvent?.({ type: 'precision', decision });
   }
   const precision = decision?.resolved ?? decided(o.precision, 'extraction');
   const prefixes = await Promise.all(cuts.map((cut) => resolvePrefix({ ...o, cut, precision })));
@@ -220,7 +223,7 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
     const progress: ExtractProgress = { total: wanted.size, done: wanted.size - jobs.length, computed: 0, reused: wanted.size - jobs.length, unreadable: 0, rate: 0 };
     let bytesWritten = 0;
     let engineName = 'none';
-    o.onProgress?.({ ...progress });
+    o.onEvent?.({ type: 'extract', progress: { ...progress } });
     if (jobs.length > 0) {
       const ctx: ExtractContext = {
         weights: o.weights,
@@ -246,7 +249,7 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
         // Every path with the failing content is unreadable, not just the one that was decoded.
         for (const u of r.unreadable) for (const path of samePaths(u.path)) unreadable.push({ path, reason: u.reason });
         bytesWritten += r.bytes;
-        o.onProgress?.({ ...progress });
+        o.onEvent?.({ type: 'extract', progress: { ...progress } });
       };
       const onReady = async (engine: string, outputShapes: readonly (readonly number[])[]): Promise<void> => {
         engineName = engine;

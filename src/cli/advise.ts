@@ -9,6 +9,7 @@ import { resolveWeightsPath } from '../training/train.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { backendFromCli } from './backend.ts';
 import { addSharedFlags } from './flags/shared.ts';
+import { trainRenderer } from './render/train-events.ts';
 import { warnIfRandomInit } from './warnings.ts';
 
 // The same pieces (and so the same defaults) as `train`: `advise DIR` and `train DIR --strategy auto` measure the same split with the same probes.
@@ -38,10 +39,13 @@ export function register(program: Command): void {
       const o = parseOrThrow(optionsSchema, raw, 'advise options', { asFlags: true });
       const backend = backendFromCli(self);
       await initBackend(backend);
-      const weights = await resolveWeightsPath({ weights: o.weights, head: 'gap' });
+      const renderer = trainRenderer(process.stderr);
+      const weights = await resolveWeightsPath({ weights: o.weights, head: 'gap' }, renderer.onEvent);
       await warnIfRandomInit(weights);
       const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
-      const advice = await advise(dataset, { weights, inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, precision: o.precision, backend, seed: o.seed });
+      const advice = await advise(dataset, {
+        weights, inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, precision: o.precision, backend, seed: o.seed, onEvent: renderer.onEvent,
+      }).finally(renderer.close);
       if (o.json) {
         console.log(JSON.stringify(advice, null, 2));
         return;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
-import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseQueueUrl, type QueueSettings } from '../queue/queue-url.ts';
+import { ExtractProgressRenderer } from './render/extract-progress.ts';
 import type { QueueExtractEvent, QueueExtractOptions } from '../queue/submit.ts';
 import { isNoAugmentation } from '../data/augment.ts';
 import { splitNames } from '../data/dataset.ts';
@@ -49,7 +49,7 @@ async function extractOnQueue(
   items: ExtractItem[],
   common: Omit<QueueExtractOptions, 'queue' | 'dataRoot'>,
   o: { queue: QueueSettings; dataRoot: string; shardSize?: number; shardDir?: string },
-  reporter: ExtractProgressReporter,
+  reporter: ExtractProgressRenderer,
 ): Promise<ExtractSummary> {
   const { extractOnQueue: submit } = await import('../queue/submit.ts');
   const onEvent = (e: QueueExtractEvent): void => {
@@ -99,7 +99,7 @@ export function register(program: Command): void {
 
     await warnIfRandomInit(o.weights);
     const controller = new AbortController();
-    const reporter = new ExtractProgressReporter();
+    const reporter = new ExtractProgressRenderer();
     const onSigint = (): void => {
       if (controller.signal.aborted) process.exit(130); // second Ctrl-C: committed batches are safe anyway
       controller.abort();
@@ -127,10 +127,12 @@ export function register(program: Command): void {
             ...common,
             engine: o.engine,
             precision: o.precision,
-            onPrecision: (d) => process.stderr.write(`extract: ${d.message}\n`),
             workers: o.workers,
             backend,
-            onProgress: reporter.update,
+            onEvent: (e) => {
+              if (e.type === 'extract') reporter.update(e.progress);
+              else process.stderr.write(`extract: ${e.decision.message}\n`);
+            },
           })
         : await extractOnQueue(items, common, { ...o, queue, dataRoot: o.dataRoot ?? dataDir }, reporter);
     } finally {

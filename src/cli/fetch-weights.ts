@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { fetchWeights, type WeightsSelection } from '../models/fetch.ts';
-import { downloadProgress } from '../util/download-progress.ts';
+import { downloadProgress } from './render/download-progress.ts';
 import { modelsDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';
 

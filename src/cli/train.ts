@@ -6,7 +6,7 @@ import { parseOrThrow } from '../util/validate.ts';
 import { backendFromCli } from './backend.ts';
 import { addAugmentFlags, parseAugmentFlags } from './flags/augment.ts';
 import { defaultNote, sharedOption } from './flags/shared.ts';
-import { printWarning } from './warnings.ts';
+import { trainRenderer } from './render/train-events.ts';
 import { trainOptionsSchema, type TrainOptions } from '../training/options.ts';
 import { RESIZE_MODES } from '../data/decode.ts';
 
@@ -71,25 +71,28 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
   }
 }
 
-/** Options from `--config`, overridden by flags actually given on the command line. */
-export async function trainOptionsFromCli(cmd: Command): Promise<TrainOptions> {
+/** Train options and how to show the run: `--config`, overridden by flags actually given on the command line. */
+export async function trainOptionsFromCli(cmd: Command): Promise<{ options: TrainOptions; quiet: boolean }> {
   const flags = cmd.opts<Record<string, unknown>>();
   const given = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli';
   const fromFlags: Record<string, unknown> = {};
   for (const key of Object.keys(flags)) if (given(key) && TRAIN_KEYS.has(key)) fromFlags[key] = flags[key];
   if ([...AUGMENT_KEYS].some(given)) fromFlags.augment = parseAugmentFlags(flags);
-  const config = typeof flags.config === 'string' ? await readConfig(flags.config) : {};
+  const config: Record<string, unknown> = typeof flags.config === 'string' ? await readConfig(flags.config) : {};
+  // `quiet` is how the run is shown, not a train option; config files from before that may hold it.
+  const quiet = flags.quiet === true || config.quiet === true;
+  delete config.quiet;
   const options = { ...config, ...fromFlags } as TrainOptions;
   // Validated here, where the user typed flags, so errors name them (--batch-size), not the option keys.
   parseOrThrow(trainOptionsSchema, options, 'train options', { asFlags: true });
-  return options;
+  return { options, quiet };
 }
 
 /**
  * Parse `transferkit train` arguments (after the command name) exactly as the command does, without
  * running it: the wizard turns its answers into options this way, so both always agree.
  */
-export async function parseTrainArgs(args: readonly string[]): Promise<{ dataDir: string; options: TrainOptions }> {
+export async function parseTrainArgs(args: readonly string[]): Promise<{ dataDir: string; options: TrainOptions; quiet: boolean }> {
   const cmd = addAugmentFlags(addTrainFlags(new Command('train').argument('<DATA_DIR>')))
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
@@ -98,7 +101,7 @@ export async function parseTrainArgs(args: readonly string[]): Promise<{ dataDir
   } catch (err) {
     throw new UsageError(`transferkit train ${args.join(' ')}: ${(err as Error).message}`);
   }
-  return { dataDir: cmd.args[0]!, options: await trainOptionsFromCli(cmd) };
+  return { dataDir: cmd.args[0]!, ...(await trainOptionsFromCli(cmd)) };
 }
 
 /** `transferkit train DATA_DIR`: the main job. */
@@ -109,13 +112,14 @@ export function register(program: Command): void {
     .description('Train a classifier on your images with VGG16 transfer learning and write a run directory')
     .option('--json', 'print the run summary (run directory, plan, history, best epoch) as JSON on stdout');
   addAugmentFlags(addTrainFlags(cmd)).action(async (dataDir: string | undefined, _opts: unknown, self: Command) => {
-    const flags = self.opts<{ resume?: string; overwrite?: boolean }>();
+    const flags = self.opts<{ resume?: string; overwrite?: boolean; quiet?: boolean }>();
     // DATA_DIR is optional only for --resume: report it missing exactly as commander does for required arguments.
     if (flags.resume === undefined && dataDir === undefined) self.error("error: missing required argument 'DATA_DIR'", { code: 'commander.missingArgument' });
     if (flags.resume !== undefined && dataDir !== undefined) throw new UsageError(`train --resume ${flags.resume} takes no DATA_DIR: the run continues on the folder it started with.`);
-    const options = flags.resume === undefined ? await trainOptionsFromCli(self) : undefined;
+    const parsed = flags.resume === undefined ? await trainOptionsFromCli(self) : undefined;
     const backend = backendFromCli(self);
     const controller = new AbortController();
+    const renderer = trainRenderer(process.stderr, { quiet: parsed?.quiet ?? flags.quiet, signal: controller.signal });
     const onSigint = (): void => {
       // Aborting first stops the progress bars (cursor and line wrap restored) before this line prints.
       controller.abort();
@@ -123,8 +127,8 @@ export function register(program: Command): void {
     };
     process.once('SIGINT', onSigint);
     try {
-      const hooks = { backend, signal: controller.signal, onWarning: printWarning };
-      const result = options === undefined ? await resumeTraining(flags.resume!, hooks) : await train(dataDir!, options, { ...hooks, overwrite: flags.overwrite });
+      const hooks = { backend, signal: controller.signal, onEvent: renderer.onEvent };
+      const result = parsed === undefined ? await resumeTraining(flags.resume!, hooks) : await train(dataDir!, parsed.options, { ...hooks, overwrite: flags.overwrite });
       const best = result.history.find((h) => h.epoch === result.bestEpoch);
       if (self.opts<{ json?: boolean }>().json) console.log(JSON.stringify({ ...result, best }, null, 2));
       else {
@@ -134,6 +138,7 @@ export function register(program: Command): void {
       }
       if (result.interrupted) process.exitCode = 130;
     } finally {
+      renderer.close();
       process.off('SIGINT', onSigint);
     }
   });

@@ -27,7 +27,7 @@ export function register(program: Command): void {
       try {
         // Prompts read Ctrl-C as a key (raw mode); this handler only sees it while training runs.
         process.on('SIGINT', onSigint);
-        const result = await runWizard({ backend, signal: controller.signal });
+        const result = await runWizard({ streams: { input: process.stdin, output: process.stdout }, backend, signal: controller.signal });
         if (result.status === 'done' && result.train.interrupted) process.exitCode = 130;
       } catch (err) {
         if (!isPromptExit(err)) throw err;

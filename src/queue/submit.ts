@@ -15,7 +15,7 @@ import { connectionOf, loadBullmq, reachRedis, type MergeJobData, type MergeResu
 import { mergeShards } from './merge.ts';
 import { SHARD_QUEUE, mergeQueueName, type QueueSettings } from './queue-url.ts';
 
-export interface QueueExtractOptions extends Omit<ExtractOptions, 'workers' | 'engine' | 'backend' | 'onProgress'> {
+export interface QueueExtractOptions extends Omit<ExtractOptions, 'workers' | 'engine' | 'backend' | 'onEvent'> {
   queue: QueueSettings;
   /** Images per shard job. Default: 64. */
   shardSize?: number;

@@ -11,7 +11,7 @@ import { ArraySource } from './batch-source.ts';
 /** Which cached prefix to read, and how extraction runs. */
 export type FeatureOptions = Pick<
   ExtractOptions,
-  'weights' | 'cut' | 'extraCuts' | 'inputSize' | 'resize' | 'cache' | 'engine' | 'backend' | 'signal' | 'onProgress' | 'precision' | 'calibration' | 'onPrecision'
+  'weights' | 'cut' | 'extraCuts' | 'inputSize' | 'resize' | 'cache' | 'engine' | 'backend' | 'signal' | 'onEvent' | 'precision' | 'calibration'
 > & {
   /** Told after every extraction (what was computed, how long it took). Default: none. */
   onExtracted?: (summary: ExtractSummary) => void;
@@ -28,8 +28,8 @@ export async function decidePrecision(trainItems: readonly ExtractItem[], o: Fea
     weights: o.weights, inputSize: o.inputSize ?? d.inputSize, resize: o.resize ?? d.resize, cache: o.cache ?? defaultOf(cacheSchema), engine: o.engine ?? d.engine, backend: o.backend,
     precision: o.precision, cuts, calibration: o.calibration,
   });
-  o.onPrecision?.(decision);
-  return { ...o, precision: decision.resolved, onPrecision: undefined, decision };
+  o.onEvent?.({ type: 'precision', decision });
+  return { ...o, precision: decision.resolved, decision };
 }
 
 /** Extract `items` with `o`, tell `onExtracted`, and refuse to go on when interrupted. */

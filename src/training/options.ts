@@ -82,8 +82,6 @@ export const trainOptionsSchema = z
     engine: OPTION_PIECES.engine,
     /** Frozen-feature precision: auto (int8 on onnx CPU when the guard passes) | fp32 | int8. Default: auto. */
     precision: OPTION_PIECES.precision,
-    /** Print a line per epoch even on a TTY instead of a progress bar. Default: false. */
-    quiet: z.boolean().default(false),
   })
   .strict();
 

@@ -3,14 +3,13 @@ import { join, resolve } from 'node:path';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
 import { installedVersion } from '../backend/installed-packages.ts';
 import { weightsFileHash } from '../cache/fingerprint.ts';
-import { ExtractProgressReporter } from '../cache/progress-reporter.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import { createCountingRng } from '../data/random.ts';
 import { probeImages } from '../data/probe-images.ts';
 import { scanDataset } from '../data/scan.ts';
-import { describeUnreadable, withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
+import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
 import { InterruptedError, UserError, readableError } from '../errors.ts';
 import { modelWeights, readKerasFile, readRandomInitMarker, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
@@ -23,18 +22,17 @@ import { VGG16_LAYER_NAMES, vgg16LayerIndex } from '../models/vgg16-spec.ts';
 import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS, type Advice } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
-import { downloadProgress } from '../util/download-progress.ts';
 import { modelsDir } from '../util/user-dirs.ts';
 import { TRANSFERKIT_VERSION } from '../version.ts';
-import { randomInitWarning, type TransferkitWarning } from '../warnings.ts';
+import { randomInitWarning } from '../warnings.ts';
 import type { BatchSource } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
+import { epochEvents, type TrainEvent, type WeightsEvent } from './events.ts';
 import { cachedFeatures, decidePrecision, type CachedFeatures, type FeatureOptions } from './features.ts';
 import { ImageSource } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
-import { ProgressReporter } from './progress.ts';
 import { latestResumePoint, readResumePoint, RESUME_DIR } from './resume-point.ts';
 import { discardRun, readRunConfig, RUN_FILES, writeHistory, writeJson, type ModelDescription } from './run-dir.ts';
 import { claimRunDir } from './run-lock.ts';
@@ -47,15 +45,13 @@ export interface TrainHooks {
   /**
    * Aborting stops the advisor, extraction or training after the current batch. With a best
    * checkpoint the run is kept and marked interrupted; before one, the run directory is removed and
-   * an InterruptedError thrown (cached features stay). Progress bars stop at the abort itself.
+   * an InterruptedError thrown (cached features stay).
    */
   signal?: AbortSignal;
-  /** Where progress lines go. Default: stderr. */
-  log?: (line: string) => void;
   /** Replace what the run directory holds (`--overwrite`); without it a non-empty `out` is refused. Default: false. */
   overwrite?: boolean;
-  /** Warnings (random-init weights), once each. Default: `warning: MESSAGE` through `log`. */
-  onWarning?: (warning: TransferkitWarning) => void;
+  /** Progress, decisions and warnings as they happen (train prints nothing). Default: none. */
+  onEvent?: (event: TrainEvent) => void;
 }
 
 export interface TrainResult {
@@ -97,10 +93,7 @@ const exists = (p: string): Promise<boolean> => access(p).then(() => true, () =>
  * The weights file to use: `--weights`, else the official file (with-top for the vgg head) in the
  * models folder or in Keras's `~/.keras/models`, downloaded into the models folder when in neither.
  */
-export async function resolveWeightsPath(
-  o: Pick<ResolvedTrainOptions, 'weights' | 'head'>,
-  log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
-): Promise<string> {
+export async function resolveWeightsPath(o: Pick<ResolvedTrainOptions, 'weights' | 'head'>, onEvent?: (event: WeightsEvent) => void): Promise<string> {
   if (o.weights) {
     if (!(await exists(o.weights))) throw new UserError(`weights file ${o.weights} not found; pass an existing Keras HDF5 file with --weights.`);
     return o.weights;
@@ -109,9 +102,9 @@ export async function resolveWeightsPath(
   for (const c of candidates) if (await exists(c)) return c;
   // Like Keras's weights='imagenet': the official file is downloaded (md5-checked) on first use.
   const wanted = candidates[0]!;
-  log(`no VGG16 weights in ${modelsDir()}; fetching the official ImageNet file (once)`);
+  onEvent?.({ type: 'weights-missing', dir: modelsDir() });
   try {
-    await fetchWeights({ which: o.head === 'vgg' ? 'top' : 'notop', classIndex: false, onEvent: downloadProgress() });
+    await fetchWeights({ which: o.head === 'vgg' ? 'top' : 'notop', classIndex: false, onEvent: (download) => onEvent?.({ type: 'download', download }) });
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     throw new UserError(
@@ -185,7 +178,7 @@ async function sameData(runDir: string, splits: Record<string, unknown>): Promis
  */
 export async function train(dataDir: string, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
   try {
-    return await trainWithProgress(dataDir, resolveTrainOptions(options), hooks, false);
+    return await runTraining(dataDir, resolveTrainOptions(options), hooks, false);
   } catch (err) {
     throw readableError(err);
   }
@@ -203,9 +196,12 @@ export async function resumeTraining(runDir: string, hooks: Omit<TrainHooks, 'ov
     if ((await latestResumePoint(runDir)) === undefined && (await exists(join(runDir, RUN_FILES.modelWeights)))) {
       throw new UserError(`run ${runDir} already finished (it has ${RUN_FILES.modelWeights}); nothing to resume.`);
     }
-    const options = resolveTrainOptions({ ...(config.options as TrainOptions), strategy: config.strategy as TrainOptions['strategy'], out: runDir });
+    // Runs from before `quiet` became a rendering choice of the CLI recorded it among the options.
+    const saved = { ...(config.options as TrainOptions & { quiet?: boolean }) };
+    delete saved.quiet;
+    const options = resolveTrainOptions({ ...saved, strategy: config.strategy as TrainOptions['strategy'], out: runDir });
     const resumed: ResumedRun = { advice: config.advice as Advice | undefined, plan: config.plan as StrategyPlan, precision: config.precision as ResumedRun['precision'] };
-    return await trainWithProgress(config.dataDir as string, options, { ...hooks, resumed }, true);
+    return await runTraining(config.dataDir as string, options, { ...hooks, resumed }, true);
   } catch (err) {
     throw readableError(err);
   }
@@ -221,36 +217,18 @@ interface ResumedRun {
 
 type RunHooks = TrainHooks & { resumed?: ResumedRun };
 
-/** What the run's layers share: hooks, where lines go, the progress bars, and whether it continues a run. */
+/** What the run's layers share: hooks, where events go, and whether it continues a run. */
 interface RunContext {
   hooks: RunHooks;
-  log: (line: string) => void;
-  bars: { extract: ExtractProgressReporter; epochs: ProgressReporter };
+  emit: (event: TrainEvent) => void;
   resuming: boolean;
 }
 
-/** The progress bars, closed at once when the signal aborts so the interrupt message starts a clean line. */
-async function trainWithProgress(dataDir: string, o: ResolvedTrainOptions, hooks: RunHooks, resuming: boolean): Promise<TrainResult> {
-  if (hooks.signal?.aborted) throw new InterruptedError('train: the abort signal had already fired; pass a fresh AbortSignal for each run.');
-  const log = hooks.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const tty = !o.quiet && Boolean(process.stderr.isTTY);
-  const bars = { extract: new ExtractProgressReporter(process.stderr, tty), epochs: new ProgressReporter(o.epochs, log, tty) };
-  const closeBars = (): void => {
-    bars.extract.close();
-    bars.epochs.close();
-  };
-  hooks.signal?.addEventListener('abort', closeBars, { once: true });
-  try {
-    return await runTraining(dataDir, o, { hooks, log, bars, resuming });
-  } finally {
-    hooks.signal?.removeEventListener('abort', closeBars);
-    closeBars();
-  }
-}
-
 /** The run directory's lock around the run. */
-async function runTraining(dataDir: string, o: ResolvedTrainOptions, ctx: RunContext): Promise<TrainResult> {
-  const claim = { overwrite: ctx.hooks.overwrite, resume: ctx.resuming, log: ctx.log };
+async function runTraining(dataDir: string, o: ResolvedTrainOptions, hooks: RunHooks, resuming: boolean): Promise<TrainResult> {
+  if (hooks.signal?.aborted) throw new InterruptedError('train: the abort signal had already fired; pass a fresh AbortSignal for each run.');
+  const ctx: RunContext = { hooks, emit: hooks.onEvent ?? (() => {}), resuming };
+  const claim = { overwrite: hooks.overwrite, resume: resuming, log: (message: string) => ctx.emit({ type: 'lock', message }) };
   // Claimed first when the folder is known, so a second run into it stops before doing any work.
   let lock = o.out !== undefined ? await claimRunDir(resolve(o.out), claim) : undefined;
   let finished = false;
@@ -264,19 +242,20 @@ async function runTraining(dataDir: string, o: ResolvedTrainOptions, ctx: RunCon
 }
 
 async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunContext, claimDir: (strategy: string) => Promise<string>): Promise<TrainResult> {
-  const { hooks, log, bars, resuming } = ctx;
+  const { hooks, emit, resuming } = ctx;
   const backend = await initBackend(hooks.backend);
   const dataset = await scanDataset(dataDir, { valSplit: o.valSplit, seed: o.seed });
-  for (const w of dataset.warnings) log(`warning: ${w}`);
+  emit({ type: 'scan', dataDir, classes: dataset.classes, train: dataset.splits.train.length, validation: dataset.splits.validation.length });
+  for (const message of dataset.warnings) emit({ type: 'warning', warning: { code: 'dataset', message } });
   if (dataset.splits.validation.length === 0) throw new UserError(`${dataDir}: no validation images; add a validation/ folder or use --val-split.`);
   const needsWeights = !(o.strategy === 'retrain' && o.init === 'scratch');
-  const weightsPath = needsWeights ? await resolveWeightsPath(o, log) : undefined;
+  const weightsPath = needsWeights ? await resolveWeightsPath(o, emit) : undefined;
   const randomInit = weightsPath ? await readRandomInitMarker(weightsPath) : undefined;
-  if (weightsPath && randomInit !== undefined) (hooks.onWarning ?? ((w) => log(`warning: ${w.message}`)))(randomInitWarning(weightsPath, randomInit));
+  if (weightsPath && randomInit !== undefined) emit({ type: 'warning', warning: randomInitWarning(weightsPath, randomInit) });
   const extraction: RunExtraction = { precision: FP32, precisionMessage: 'no frozen features (the whole network trains)', computed: 0, seconds: 0 };
   const featureOptions: FeatureOptions = {
     weights: weightsPath ?? '', inputSize: o.inputSize, resize: o.resize, cache: o.cache, engine: o.engine, backend: hooks.backend, signal: hooks.signal,
-    onProgress: bars.extract.update,
+    onEvent: emit,
     onExtracted: (s) => {
       extraction.computed += s.computed;
       extraction.seconds += s.seconds;
@@ -293,7 +272,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
   } else if (readCuts.length > 0) {
     // Decided once for the whole run, on its training images: every cut shares one calibration.
     const started = performance.now();
-    const { decision } = await decidePrecision(dataset.splits.train, { ...featureOptions, precision: o.precision, onPrecision: (d) => log(d.message) }, readCuts);
+    const { decision } = await decidePrecision(dataset.splits.train, { ...featureOptions, precision: o.precision }, readCuts);
     extraction.seconds += (performance.now() - started) / 1000;
     if (decision) {
       Object.assign(extraction, { precision: decision.resolved, precisionMessage: decision.message });
@@ -306,14 +285,13 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
   let advice = hooks.resumed?.advice;
   if (o.strategy === 'auto') {
     advice = await advise(dataset, { ...featureOptions, extraCuts: readCuts.filter((c) => c !== PROBE_CUTS.deep && c !== PROBE_CUTS.early), seed: o.seed });
-    for (const r of advice.reasons) log(`advisor: ${r}`);
-    log(`advisor: strategy ${advice.strategy}`);
+    emit({ type: 'advice', advice });
   }
   // auto slices where its early probe measured, so the slice features are already cached.
   const plan = fixedPlan ?? planStrategy(advice!.strategy, { ...o, sliceAt: ADVISED_SLICE_AT });
   const runDir = await claimDir(plan.strategy);
   const from = resuming ? await readResumePoint(runDir) : undefined;
-  if (resuming) log(from ? `resuming ${runDir} after epoch ${from.epoch}` : `resuming ${runDir}: no epoch had completed, starting from the beginning`);
+  emit({ type: 'run-dir', runDir, ...(resuming ? { resume: { afterEpoch: from?.epoch ?? null } } : {}) });
   const classes = dataset.classes;
   const preprocessing: Preprocessing = { ...VGG16_PREPROCESSING, size: [o.inputSize, o.inputSize], resize: o.resize };
   const weights: KerasFile | undefined = weightsPath && plan.init === 'pretrained' ? await readKerasFile(weightsPath) : undefined;
@@ -354,13 +332,18 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
       await writeJson(join(runDir, RUN_FILES.model), description);
       await writeJson(join(runDir, RUN_FILES.manifest), manifest);
     }
-    for (const u of data.unreadable) log(describeUnreadable(u));
-    const perImage = data.train.labels.length / Math.max(data.items.train.length, 1);
-    log(`training on ${data.train.labels.length} samples (${data.items.train.length} images${perImage > 1 ? ` x ${perImage} variants: original + augmented copies` : ''}), validating on ${data.val.labels.length}`);
+    for (const image of data.unreadable) emit({ type: 'unreadable', image });
+    emit({ type: 'training', samples: data.train.labels.length, images: data.items.train.length, validation: data.val.labels.length });
 
-    const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(join(runDir, RUN_FILES.checkpoint), modelWeights(trainer)), { minDelta: o.minDelta });
+    const checkpointPath = join(runDir, RUN_FILES.checkpoint);
+    const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(checkpointPath, modelWeights(trainer)), { minDelta: o.minDelta });
     const history = new HistoryRecorder((h) => writeHistory(runDir, h));
-    const callbacks: Callback[] = [history, checkpoint, bars.epochs];
+    const progress = epochEvents(o.epochs, (e) => {
+      emit(e);
+      if (e.type === 'epoch-end' && checkpoint.bestEpoch === e.logs.epoch) emit({ type: 'checkpoint', epoch: e.logs.epoch, val_loss: e.logs.val_loss, path: checkpointPath });
+    });
+    // Resume points store callback state by position: the progress callback keeps the third place.
+    const callbacks: Callback[] = [history, checkpoint, progress];
     if (o.patience > 0) callbacks.push(new EarlyStopping(o.patience, { minDelta: o.minDelta }));
     if (o.reduceLrPatience > 0) callbacks.push(new ReduceLROnPlateau({ factor: o.reduceLrFactor, patience: o.reduceLrPatience, minDelta: o.minDelta, minLr: 1e-7 }));
     const classWeights = o.classWeight === 'auto' ? balancedClassWeights(data.train.labels, classes.length) : undefined;
@@ -368,6 +351,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
       runDir, plan, trainer: net.trainer, random, callbacks, from, train: data.train, val: data.val, numClasses: classes.length,
       batchSize: o.batchSize, classWeights, shouldStop: () => hooks.signal?.aborted ?? false,
     });
+    if (interrupted) emit({ type: 'interrupted', interruption: interrupted });
     kept = !interrupted || checkpoint.bestEpoch >= 0;
     if (!kept) throw new InterruptedError('interrupted before the first epoch finished: nothing to keep, so the run directory was removed (extracted features stay cached for the next run).');
     // The interruption is recorded (and its resume points kept) so `--resume` continues the run; finishing clears both.
@@ -379,6 +363,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     }
     await writeReport(runDir);
     if (!interrupted) await rm(join(runDir, RESUME_DIR), { recursive: true, force: true });
+    emit({ type: 'done', runDir, bestEpoch: checkpoint.bestEpoch, interrupted: interrupted !== undefined });
     return { runDir, plan, history: history.history, bestEpoch: checkpoint.bestEpoch, interrupted: interrupted !== undefined, advice, extraction };
   } finally {
     data?.train.dispose();

@@ -27,7 +27,7 @@ test('report.html renders offline in Chromium: images decode, tables have rows, 
   const weights = join(tmp, 'notop.h5');
   await initWeights(weights, { includeTop: false, seed: 0 });
   const out = join(tmp, 'run');
-  await train(data, { strategy: 'freeze', inputSize: 32, weights, cache: join(tmp, 'cache'), epochs: 3, batchSize: 4, augment: { preset: 'standard' }, out, quiet: true }, { log: () => {} });
+  await train(data, { strategy: 'freeze', inputSize: 32, weights, cache: join(tmp, 'cache'), epochs: 3, batchSize: 4, augment: { preset: 'standard' }, out });
   const evaluation = await evaluateRun(out);
   const html = await readFile(join(out, REPORT_FILE), 'utf8');
   t.notRegex(html, /(src|href)="(?!data:)/, 'every image and link is embedded');

@@ -68,8 +68,7 @@ test.serial('train (freeze) runs from every Keras format with the same learning 
     // Folder names without dots: lmdb takes a path with an extension for a single-file store.
     const { history } = await train(
       data,
-      { strategy: 'freeze', epochs: 2, inputSize: 32, batchSize: 8, dense: 8, seed: 3, weights: join(dir, file), cache: join(dir, `cache-${i}`), out: join(dir, `run-${i}`), quiet: true },
-      { log: () => {} },
+      { strategy: 'freeze', epochs: 2, inputSize: 32, batchSize: 8, dense: 8, seed: 3, weights: join(dir, file), cache: join(dir, `cache-${i}`), out: join(dir, `run-${i}`) },
     );
     curves.set(file, history.flatMap((e) => [e.loss, e.val_loss]));
   }

@@ -92,7 +92,7 @@ test.serial('plain npm install with no binary host reachable succeeds; plain Nod
     join(app, 'app.mjs'),
     `import { initWeights, train } from 'transferkit';
 await initWeights('vgg16-random.h5', { includeTop: false, seed: 1 });
-const result = await train('data', { strategy: 'freeze', weights: 'vgg16-random.h5', inputSize: 32, epochs: 2, batchSize: 4, out: 'run', quiet: true });
+const result = await train('data', { strategy: 'freeze', weights: 'vgg16-random.h5', inputSize: 32, epochs: 2, batchSize: 4, out: 'run' });
 console.log(JSON.stringify({ runDir: result.runDir, epochs: result.history.length, strategy: result.plan.strategy }));
 `,
   );

@@ -22,7 +22,7 @@ const notop = join(tmp, 'notop.h5');
 await initWeights(notop, { includeTop: false, seed: 0 });
 const runDir = join(tmp, 'freeze');
 // 64x64 instead of 224: evaluate/predict/export run the whole stitched model on tfjs (wasm ~1.5 img/s at 224).
-await train(data, { strategy: 'freeze', epochs: 2, inputSize: 64, weights: notop, cache: join(tmp, 'cache'), out: runDir, batchSize: 16, quiet: true }, { log: () => {} });
+await train(data, { strategy: 'freeze', epochs: 2, inputSize: 64, weights: notop, cache: join(tmp, 'cache'), out: runDir, batchSize: 16 });
 
 test.serial('evaluate: the 120 validation images, per-class figures and a confusion matrix summing to them', async (t) => {
   const report = await evaluateRun(runDir);

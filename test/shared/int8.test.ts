@@ -36,7 +36,7 @@ test.serial('int8 vs fp32 block5_pool features on the shared photos at 224: per-
 });
 
 test.serial('train with strategy auto reads three cuts but runs each image through the prefix once', async (t) => {
-  const r = await train(catsDogs, { weights, inputSize: 32, epochs: 1, cache: join(tmp, 'cache-auto'), out: join(tmp, 'run-auto'), quiet: true }, { log: () => undefined });
+  const r = await train(catsDogs, { weights, inputSize: 32, epochs: 1, cache: join(tmp, 'cache-auto'), out: join(tmp, 'run-auto') });
   // 150 + 150 training and 60 + 60 validation photos; the probes read block5_pool and block3_pool, the plan its own cut.
   t.is(r.extraction.computed, 420);
   t.true(r.plan.cut === 'block5_pool' || r.plan.cut === 'block3_pool', `cut ${r.plan.cut}`);

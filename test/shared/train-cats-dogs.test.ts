@@ -46,7 +46,7 @@ const runs: Array<{ name: string; options: TrainOptions; cut: string | null; pha
 for (const { name, options, cut, phases } of runs) {
   test.serial(`${name}: 2 epochs on cats-dogs write the run directory`, async (t) => {
     const out = join(tmp, name);
-    const result = await train(data, { ...options, epochs: 2, weights: notop, cache, out, batchSize: 16, quiet: true }, { log: () => {} });
+    const result = await train(data, { ...options, epochs: 2, weights: notop, cache, out, batchSize: 16 });
     t.is(result.plan.cut, cut);
     t.deepEqual(result.history.map((h) => h.phase), phases);
     for (const h of result.history) t.true(Number.isFinite(h.loss) && Number.isFinite(h.val_loss), JSON.stringify(h));

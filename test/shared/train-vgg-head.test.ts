@@ -22,7 +22,6 @@ await makeShapesDataset(data, { perClass: 4, val: 2, seed: 5 });
 await initWeights(top, { includeTop: true, seed: 0 });
 await initWeights(notop, { includeTop: false, seed: 0 });
 const cache = join(tmp, 'cache');
-const silent = { log: () => {} };
 test.after.always(() => rm(tmp, { recursive: true, force: true }));
 
 const layer = (layers: LayerWeights[], name: string): LayerWeights => {
@@ -35,7 +34,7 @@ const same = (a: LayerWeights, b: LayerWeights): boolean => a.weights.every((w, 
 for (const vggTrain of [['fc2', 'predictions'], ['predictions']] satisfies Array<Array<'fc1' | 'fc2' | 'predictions'>>) {
   test.serial(`--head vgg --vgg-train ${vggTrain.join(',')}: keeps the file's fc1, trains only those layers`, async (t) => {
     const out = join(tmp, `run-${vggTrain.join('-')}`);
-    const result = await train(data, { strategy: 'freeze', head: 'vgg', vggTrain, vggDropout: 0.2, epochs: 2, batchSize: 4, weights: top, cache, out, quiet: true }, silent);
+    const result = await train(data, { strategy: 'freeze', head: 'vgg', vggTrain, vggDropout: 0.2, epochs: 2, batchSize: 4, weights: top, cache, out });
     t.is(result.history.length, 2);
     const original = (await readKerasFile(top)).layers;
     // The run stores fc1, fc2 and predictions; loadRun adds the frozen conv base from the weights file.
@@ -51,7 +50,7 @@ for (const vggTrain of [['fc2', 'predictions'], ['predictions']] satisfies Array
 }
 
 test.serial('--head vgg with no-top weights says which file to pass', async (t) => {
-  await t.throwsAsync(train(data, { strategy: 'freeze', head: 'vgg', epochs: 1, weights: notop, cache, out: join(tmp, 'vgg-notop'), quiet: true }, silent), {
+  await t.throwsAsync(train(data, { strategy: 'freeze', head: 'vgg', epochs: 1, weights: notop, cache, out: join(tmp, 'vgg-notop') }), {
     message: /has no usable fc1, fc2; pass with-top weights \(`transferkit fetch-weights --top` downloads vgg16_weights_tf_dim_ordering_tf_kernels\.h5/,
   });
 });

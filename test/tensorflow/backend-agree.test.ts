@@ -13,6 +13,7 @@ import { gradCam } from '../../src/interpret/gradcam.ts';
 import { maximizeFilters } from '../../src/interpret/maximize.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { imagesToTensor } from '../../src/models/preprocess.ts';
+import type { TrainEvent } from '../../src/training/events.ts';
 import { loadRun } from '../../src/training/run-dir.ts';
 import { train, type TrainResult } from '../../src/training/train.ts';
 import type { TrainOptions } from '../../src/training/options.ts';
@@ -26,7 +27,7 @@ const weights = join(tmp, 'notop.h5');
 await makeShapesDataset(data, { perClass: 12, val: 4, seed: 3 });
 await initWeights(weights, { includeTop: false, seed: 0 });
 // fp32 features: the backends are compared on the same inputs as Keras would feed them (int8 is #11's own suite).
-const base = { weights, cache: join(tmp, 'cache'), batchSize: 8, dense: 0, dropout: 0, quiet: true, seed: 5, precision: 'fp32' } as const;
+const base = { weights, cache: join(tmp, 'cache'), batchSize: 8, dense: 0, dropout: 0, seed: 5, precision: 'fp32' } as const;
 const image = join(data, 'validation', 'circles', 'circles-0.png');
 
 test.before(async () => {
@@ -43,10 +44,10 @@ interface Trained {
 
 async function trainOn(backend: Backend, options: TrainOptions, name: string): Promise<Trained> {
   const tensorsPerEpoch: number[] = [];
-  const log = (line: string): void => {
-    if (line.startsWith('epoch ')) tensorsPerEpoch.push(tf.memory().numTensors);
+  const onEvent = (e: TrainEvent): void => {
+    if (e.type === 'epoch-end') tensorsPerEpoch.push(tf.memory().numTensors);
   };
-  const result = await train(data, { ...base, ...options, out: join(tmp, `${name}-${backend}`) }, { backend, log });
+  const result = await train(data, { ...base, ...options, out: join(tmp, `${name}-${backend}`) }, { backend, onEvent });
   assertRanOn(backend);
   return { result, tensorsPerEpoch };
 }

@@ -49,12 +49,16 @@ export interface SetupTensorflowResult {
   changed: boolean;
 }
 
-/** What the verification child prints: the backend tfjs chose and a small matMul computed on it. */
+/** The fd the verification child reports on: a pipe of its own, apart from what TensorFlow prints. */
+const RESULT_FD = 3;
+
+/** What the verification child reports (on RESULT_FD): the backend tfjs chose and a small matMul computed on it. */
 const VERIFY_SCRIPT = `
+const { writeSync } = await import('node:fs');
 const tf = await import(process.argv[1]);
 await tf.setBackend('tensorflow');
 const x = tf.tensor2d([[1, 2], [3, 4]]);
-console.log(JSON.stringify({ backend: tf.getBackend(), product: Array.from(tf.matMul(x, x).dataSync()) }));
+writeSync(${RESULT_FD}, JSON.stringify({ backend: tf.getBackend(), product: Array.from(tf.matMul(x, x).dataSync()) }));
 `;
 
 /** Loads the package in a fresh Node (this process may already have a backend) and checks it computes. */
@@ -62,15 +66,16 @@ async function verifyAddon(packageName: string): Promise<void> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', VERIFY_SCRIPT, packageName], {
     cwd: projectRoot(),
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  let reported = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stdio[RESULT_FD]!.on('data', (chunk: Buffer) => (reported += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const line = out.trim().split('\n').at(-1) ?? '';
   try {
-    const result = JSON.parse(line) as { backend: string; product: number[] };
+    const result = JSON.parse(reported) as { backend: string; product: number[] };
     if (code === 0 && result.backend === 'tensorflow' && result.product.join(',') === '7,10,15,22') return;
   } catch {
     // Falls through to the error with the child's output.

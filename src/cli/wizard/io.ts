@@ -1,12 +1,12 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { createPromptModule, type DistinctQuestion } from 'inquirer';
 
-/** Where the wizard reads keys from and writes to; tests pass in-memory streams. */
+/** Where the wizard reads keys from and writes to: the CLI passes its terminal, tests in-memory streams. */
 export interface WizardStreams {
-  /** Keys. Default: process.stdin. */
-  input?: Readable;
-  /** Prompts and messages. Default: process.stdout. */
-  output?: Writable;
+  /** Keys. */
+  input: Readable;
+  /** Prompts, messages and the run's progress. */
+  output: Writable;
 }
 
 /** A question of any inquirer type; its answer comes back from `ask` as `T`. */
@@ -17,9 +17,9 @@ export class WizardIO {
   readonly input: Readable;
   readonly output: Writable;
 
-  constructor(streams: WizardStreams = {}) {
-    this.input = streams.input ?? process.stdin;
-    this.output = streams.output ?? process.stdout;
+  constructor(streams: WizardStreams) {
+    this.input = streams.input;
+    this.output = streams.output;
   }
 
   /**

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackendPreference } from '../../backend/index.ts';
 import { readRandomInitMarker } from '../../keras/index.ts';
+import { trainRenderer } from '../render/train-events.ts';
 import { parseAugmentOptions } from '../../data/augment-options.ts';
 import { renderAugmentPreview } from '../../data/preview.ts';
 import { modelsDir } from '../../util/user-dirs.ts';
@@ -9,6 +10,7 @@ import { REPORT_FILE } from '../../report/html-report.ts';
 import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../../strategies/advisor.ts';
 import { planStrategy } from '../../strategies/plan.ts';
 import type { StrategyName } from '../../strategies/types.ts';
+import type { TrainEvent } from '../../training/events.ts';
 import { evaluateRun, type EvaluationReport } from '../../training/evaluate.ts';
 import { formatClassificationReport } from '../../training/metrics.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../../training/options.ts';
@@ -23,12 +25,14 @@ import { DataDirValidator } from './validate.ts';
 
 /** Options of `runWizard`. */
 export interface WizardOptions {
-  /** Terminal streams. Default: process.stdin / process.stdout. */
-  streams?: WizardStreams;
+  /** Terminal streams (the CLI passes process.stdin / process.stdout). */
+  streams: WizardStreams;
   /** Where weights are looked for, downloaded and random-initialised. Default: {@link modelsDir} (`~/.cache/transferkit/models`). */
   modelsDir?: string;
   /** Train options not asked about, applied to the run and printed in the command (e.g. `{ cache }`). Default: none. */
   trainOptions?: TrainOptions;
+  /** Lines instead of progress bars while training, as `train --quiet`. Default: false. */
+  quiet?: boolean;
   /** Folder the augmentation preview PNG is written to. Default: the OS temp folder. */
   previewDir?: string;
   /** tfjs backend for the advisor, training and evaluation. Default: initBackend's choice. */
@@ -57,7 +61,7 @@ function defaultLr(strategy: StrategyName, base: ResolvedTrainOptions, epochs: n
  * report. Nothing is written into the run directory before the user confirms; Ctrl-C at a prompt
  * rejects with inquirer's ExitPromptError (see `isPromptExit`).
  */
-export async function runWizard(options: WizardOptions = {}): Promise<WizardResult> {
+export async function runWizard(options: WizardOptions): Promise<WizardResult> {
   const io = new WizardIO(options.streams);
   // The options not asked (cache, seed, resize, ...) resolved as train resolves them.
   const base = resolveTrainOptions(options.trainOptions);
@@ -75,10 +79,11 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
   let reason: string;
   if (similarity === 'measure') {
     io.print('measuring: linear probes on block5_pool and block3_pool features...');
+    const renderer = trainRenderer(io.output, { signal: options.signal });
     const advice = await advise(dataset, {
       weights, inputSize, resize: base.resize, cache: base.cache, engine: base.engine, precision: base.precision, backend: options.backend, seed: base.seed, signal: options.signal,
-      onPrecision: (d) => io.print(d.message),
-    });
+      onEvent: renderer.onEvent,
+    }).finally(renderer.close);
     for (const r of advice.reasons) io.print(`advisor: ${r}`);
     const measured = advice.randomInit === undefined ? `${advice.similarity} to everyday photos, as measured` : 'similarity measured on random-init weights, so it says nothing about everyday photos';
     [recommended, reason] = [advice.strategy, `${advice.size} data, ${measured}`];
@@ -117,8 +122,12 @@ export async function runWizard(options: WizardOptions = {}): Promise<WizardResu
   await writeJson(configPath, repeatable satisfies TrainOptions);
   io.print(`answers saved to ${configPath}; repeat with: ${formatCommand(['transferkit', 'train', dataDir, '--config', configPath])}`);
 
+  const renderer = trainRenderer(io.output, { quiet: options.quiet, signal: options.signal });
   // The random-init warning was shown once already, after the weights question.
-  const result = await train(dataDir, trainOptions, { backend: options.backend, signal: options.signal, log: (line) => io.print(line), onWarning: () => undefined });
+  const onEvent = (e: TrainEvent): void => {
+    if (e.type !== 'warning' || e.warning.code !== 'random-init-weights') renderer.onEvent(e);
+  };
+  const result = await train(dataDir, trainOptions, { backend: options.backend, signal: options.signal, onEvent }).finally(renderer.close);
   if (result.interrupted || result.bestEpoch < 0) {
     io.print(`training stopped; ${result.bestEpoch < 0 ? 'no epoch finished' : `the best checkpoint (epoch ${result.bestEpoch + 1}) is kept`} in ${result.runDir}${result.interrupted ? ' (marked interrupted)' : ''}`);
     return { status: 'done', answers, command, configPath, train: result, reportPath: join(result.runDir, REPORT_FILE) };

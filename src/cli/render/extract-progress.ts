@@ -3,7 +3,9 @@
  * every few seconds (logs, CI, tests that read stderr).
  */
 import cliProgress from 'cli-progress';
-import type { ExtractProgress } from './extract-features.ts';
+import type { ExtractProgress } from '../../cache/extract-features.ts';
+import { BarRenderer } from './bar.ts';
+import { wantsBars, writeLine, type Output } from './output.ts';
 
 const LINE_EVERY_MS = 5000;
 
@@ -17,15 +19,16 @@ export function formatProgress(p: ExtractProgress): string {
   return `${p.done}/${p.total} images (computed ${p.computed}, reused ${p.reused}, unreadable ${p.unreadable}) ${p.rate.toFixed(1)} img/s ETA ${eta(p)}`;
 }
 
-export class ExtractProgressReporter {
-  private bar: cliProgress.SingleBar | undefined;
+/** Ctrl-C closes it: later updates are ignored. */
+export class ExtractProgressRenderer extends BarRenderer {
   private lastLine = 0;
-  private closed = false;
 
   constructor(
-    private readonly stream: NodeJS.WriteStream = process.stderr,
-    private readonly tty = Boolean(process.stderr.isTTY),
-  ) {}
+    private readonly out: Output = process.stderr,
+    private readonly tty = wantsBars(out),
+  ) {
+    super();
+  }
 
   update = (p: ExtractProgress): void => {
     if (this.closed) return;
@@ -33,7 +36,7 @@ export class ExtractProgressReporter {
     if (this.tty) {
       if (!this.bar) {
         this.bar = new cliProgress.SingleBar(
-          { format: 'extract {bar} {value}/{total} | {rate} img/s | ETA {eta} | computed {computed}, reused {reused}', stream: this.stream, hideCursor: true },
+          { format: 'extract {bar} {value}/{total} | {rate} img/s | ETA {eta} | computed {computed}, reused {reused}', stream: this.out, hideCursor: true },
           cliProgress.Presets.shades_classic,
         );
         this.bar.start(p.total, p.done, payload);
@@ -45,18 +48,7 @@ export class ExtractProgressReporter {
     const now = Date.now();
     if (now - this.lastLine >= LINE_EVERY_MS || p.done === p.total) {
       this.lastLine = now;
-      this.stream.write(`extract: ${formatProgress(p)}\n`);
+      writeLine(this.out, `extract: ${formatProgress(p)}`);
     }
-  };
-
-  stop(): void {
-    this.bar?.stop();
-    this.bar = undefined;
-  }
-
-  /** Stop the bar (cursor and line wrap restored) and ignore later updates: on Ctrl-C, before any message. */
-  close = (): void => {
-    this.closed = true;
-    this.stop();
   };
 }
