@@ -28,3 +28,8 @@ export async function sourceFiles(root: string, dir: string): Promise<string[]> 
 export async function importsOf(root: string, files: readonly string[]): Promise<Map<string, string[]>> {
   return new Map(await Promise.all(files.map(async (f) => [f, importedSpecifiers(await readFile(join(root, f), 'utf8'))] as const)));
 }
+
+/** The library's files: every `.ts` file under src/ outside src/cli/ (the CLI owns the terminal). */
+export async function libraryFiles(root: string): Promise<string[]> {
+  return (await sourceFiles(root, 'src')).filter((path) => !path.startsWith('src/cli/'));
+}
