@@ -18,7 +18,7 @@ export { diagnose, type Diagnosis, type DiagnoseOptions, type WeightsFileStatus 
 export { setupTensorflow, type SetupTensorflowOptions, type SetupTensorflowResult, type SetupEvent, type SetupStep } from './backend/tensorflow/setup.ts';
 export { VGG16_LAYER_NAMES, type Vgg16LayerName } from './models/vgg16-spec.ts';
 export { buildVgg16, vgg16, vgg16Prefix, resolveVgg16Options, VGG16_MIN_SIDE, type Vgg16Options, type ResolvedVgg16Options } from './models/vgg16.ts';
-export { preprocessInput, imageToTensor, imagesToTensor, VGG16_PREPROCESSING, type Preprocessing } from './models/preprocess.ts';
+export { preprocessInput, caffeInput, pixelsToInput, imageToTensor, imagesToTensor, VGG16_PREPROCESSING, type Preprocessing } from './models/preprocess.ts';
 export { decodePredictions, loadClassIndex, defaultClassIndexPath } from './models/imagenet.ts';
 export type { ClassIndex, DecodedPrediction, ImagenetClass } from './models/imagenet.ts';
 export { initWeights, vgg16InitialWeights, glorotLimit, type InitWeightsOptions } from './models/init-weights.ts';
@@ -43,13 +43,15 @@ export type { TransferkitWarning, RandomInitWarning, DatasetWarning } from './wa
 export { OPTION_PIECES, PRECISION_CHOICES, ENGINE_CHOICES, defaultOf, type OptionName, type SharedOptions, type PrecisionChoice } from './options/pieces.ts';
 export { resolveTrainOptions, trainOptionsSchema, type TrainOptions, type ResolvedTrainOptions } from './training/options.ts';
 export { loadRun, RUN_FILES, type LoadedRun, type ModelDescription } from './training/run-dir.ts';
-export { fit, evaluate, type FitArgs, type FitResult } from './training/fit.ts';
+export { fit, lossAndAccuracy, type FitArgs, type FitResult } from './training/fit.ts';
 export { ModelCheckpoint, EarlyStopping, ReduceLROnPlateau, HistoryRecorder, type Callback, type EpochLogs } from './training/callbacks.ts';
+export type { ModelCheckpointArgs, EarlyStoppingArgs, ReduceLROnPlateauArgs, HistoryRecorderArgs } from './training/callbacks.ts';
+export { CallbackList } from './training/callback-list.ts';
 export { balancedClassWeights } from './training/class-weights.ts';
 export { buildNetwork, type Network } from './training/network.ts';
 export { planStrategy } from './strategies/plan.ts';
-export { advise, measureSize, ADVISOR_THRESHOLDS, STRATEGY_MATRIX, type Advice } from './strategies/advisor.ts';
-export type { StrategyName, StrategyPlan, HeadSpec, PhaseSpec } from './strategies/types.ts';
+export { advise, measureSize, ADVISOR_THRESHOLDS, STRATEGY_MATRIX, type Advice } from './training/advisor.ts';
+export type { StrategyArgs, StrategyName, StrategyPlan, HeadSpec, PhaseSpec } from './strategies/types.ts';
 export { learningCurvesPng, writeLearningCurves } from './report/curves.ts';
 export { writeReport, renderReport, REPORT_FILE, type ReportOptions } from './report/html-report.ts';
 export { evaluateRun, evaluateModel, evaluationItems, EVALUATION_FILES } from './training/evaluate.ts';
@@ -61,7 +63,7 @@ export { inferImages, type InferOptions, type InferResult, type UnreadableImage 
 export { exportRun, exportLoadedRun, exportSidecar, EXPORT_FORMATS, EXPORT_FILES } from './export/export-run.ts';
 export type { ExportFormat, ExportOptions, ExportResult, ExportSidecar } from './export/export-run.ts';
 export { saveTfjsModel, loadTfjsModel, tfjsFolder, TFJS_FILES } from './export/tfjs-files.ts';
-export { createEngine, availableEngines, exportOnnx, layersModelToOnnx, type PrefixEngine, type EngineChoice } from './models/engines/index.ts';
+export { createEngine, createStitchedModelEngine, availableEngines, exportOnnx, layersModelToOnnx, type PrefixEngine, type StitchedModelEngine, type NetworkEngine, type EngineChoice } from './models/engines/index.ts';
 export { extractFeatures, loadFeatures, resolvePrefix, type ExtractOptions, type ExtractSummary, type ExtractItem, type ExtractProgress } from './cache/extract-features.ts';
 export { FeatureStore, featureKey, type FeatureDtype } from './cache/feature-store.ts';
 export { exportFeatures } from './cache/export-features.ts';

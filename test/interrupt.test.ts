@@ -6,7 +6,7 @@ import { extractFeatures, type ExtractProgress } from '../src/cache/extract-feat
 import { scanDataset } from '../src/data/scan.ts';
 import { InterruptedError } from '../src/errors.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { advise, PROBE_CUTS } from '../src/strategies/advisor.ts';
+import { advise, PROBE_CUTS } from '../src/training/advisor.ts';
 import type { TrainEvent } from '../src/training/events.ts';
 import { RESUME_DIR } from '../src/training/resume-point.ts';
 import { RUN_FILES } from '../src/training/run-dir.ts';

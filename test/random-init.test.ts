@@ -11,7 +11,7 @@ import { loadH5 } from '../src/keras/h5.ts';
 import { readKerasFile, readRandomInitMarker, writeLegacyWeights } from '../src/keras/index.ts';
 import { OFFICIAL_FILES } from '../src/models/fetch.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { advise } from '../src/strategies/advisor.ts';
+import { advise } from '../src/training/advisor.ts';
 import { writeFullModelFixture, writeKeras3Fixture } from './keras-fixtures.ts';
 import { makeShapesDataset } from './training-shapes.ts';
 

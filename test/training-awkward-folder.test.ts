@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { eventLines } from '../src/cli/render/train-events.ts';
 import { scanDataset } from '../src/data/scan.ts';
 import { initWeights } from '../src/models/init-weights.ts';
-import { advise } from '../src/strategies/advisor.ts';
+import { advise } from '../src/training/advisor.ts';
 import { evaluateRun } from '../src/training/evaluate.ts';
 import { predictRun } from '../src/training/predict-run.ts';
 import { RUN_FILES } from '../src/training/run-dir.ts';

@@ -54,8 +54,8 @@ test.serial('checkpoint writes the lowest-val_loss epoch and restores it', async
   const [train, val] = [blobs(40, 'train'), blobs(20, 'val', 4)];
   const written: number[] = [];
   const perEpoch = new EpochWeights();
-  const ckpt: ModelCheckpoint = new ModelCheckpoint(async () => { written.push(ckpt.bestEpoch); });
-  const history = new HistoryRecorder(async () => {});
+  const ckpt: ModelCheckpoint = new ModelCheckpoint({ write: async () => { written.push(ckpt.bestEpoch); } });
+  const history = new HistoryRecorder();
   await fit(args(net, train, val, { callbacks: [perEpoch, history, ckpt] }));
   const losses = history.history.map((h) => h.val_loss);
   const best = argmin(losses);
@@ -73,8 +73,8 @@ test.serial('early stopping stops after `patience` bad epochs and restores the b
   const net = tinyNet();
   const [train, val] = [blobs(40, 'train'), blobs(20, 'val', 4)];
   const perEpoch = new EpochWeights();
-  const history = new HistoryRecorder(async () => {});
-  const stop = new EarlyStopping(3);
+  const history = new HistoryRecorder();
+  const stop = new EarlyStopping({ patience: 3 });
   const result = await fit(args(net, train, val, { epochs: 40, callbacks: [perEpoch, history, stop] }));
   const losses = history.history.map((h) => h.val_loss);
   const best = argmin(losses);
@@ -90,7 +90,7 @@ test.serial('early stopping stops after `patience` bad epochs and restores the b
 test.serial('reduce-LR-on-plateau multiplies the rate by `factor` after `patience` epochs without improvement', async (t) => {
   const net = tinyNet();
   const [train, val] = [blobs(40, 'train'), blobs(20, 'val', 4)];
-  const history = new HistoryRecorder(async () => {});
+  const history = new HistoryRecorder();
   await fit(args(net, train, val, { epochs: 15, callbacks: [history, new ReduceLROnPlateau({ factor: 0.5, patience: 2 })] }));
   let best = Infinity;
   let wait = 0;
@@ -149,7 +149,7 @@ test.serial('a frozen BatchNormalization keeps its statistics; a trainable one u
 test.serial('fit leaks no tensors across epochs and calls', async (t) => {
   const net = tinyNet(true);
   const [train, val] = [blobs(40, 'train'), blobs(20, 'val')];
-  const run = (epochs: number) => fit(args(net, train, val, { epochs, optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, callbacks: [new EarlyStopping(100), new ReduceLROnPlateau({ factor: 0.5, patience: 1 })] }));
+  const run = (epochs: number) => fit(args(net, train, val, { epochs, optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, callbacks: [new EarlyStopping({ patience: 100 }), new ReduceLROnPlateau({ factor: 0.5, patience: 1 })] }));
   await run(1);
   const after1 = tf.memory().numTensors;
   await run(5);
@@ -165,7 +165,7 @@ test.serial('the same seed gives the same history; another seed differs', async 
   const run = async (seed: string): Promise<number[]> => {
     const net = tinyNet();
     const [train, val] = [blobs(40, 'train'), blobs(20, 'val')];
-    const history = new HistoryRecorder(async () => {});
+    const history = new HistoryRecorder();
     await fit(args(net, train, val, { epochs: 3, random: createRng(seed), callbacks: [history] }));
     train.dispose();
     val.dispose();

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { initBackend } from '../src/backend/index.ts';
 import { UserError } from '../src/errors.ts';
-import { caffeInput, imagesToTensor, imageToTensor, preprocessInput, VGG16_PREPROCESSING } from '../src/models/preprocess.ts';
+import { caffeInput, caffeToRgb, imagesToTensor, imageToTensor, pixelsToInput, preprocessInput, VGG16_PREPROCESSING } from '../src/models/preprocess.ts';
 
 test.before(async () => {
   await initBackend();
@@ -41,6 +41,22 @@ test.serial('preprocessInput rejects tensors without 3 channels last', (t) => {
   x.dispose();
 });
 
+test.serial('pixelsToInput preprocesses decoded bytes and 0..255 floats alike, and caffeToRgb undoes it; no tensors leak', (t) => {
+  const before = tf.memory().numTensors;
+  const rgb = [...PIXEL, 0, 0, 0, 255, 255, 255, 1, 2, 3];
+  const fromBytes = pixelsToInput(Uint8Array.from(rgb), [2, 1, 2]);
+  const fromFloats = pixelsToInput(Float32Array.from(rgb), [2, 1, 2]);
+  t.deepEqual(fromBytes.shape, [2, 1, 2, 3]);
+  t.is(fromBytes.dtype, 'float32');
+  const want = [...EXPECTED, -103.939, -116.779, -123.68, 151.061, 138.221, 131.32, 3 - 103.939, 2 - 116.779, 1 - 123.68];
+  close(t, fromBytes.dataSync(), want);
+  close(t, fromFloats.dataSync(), want);
+  close(t, caffeToRgb(fromBytes.dataSync() as Float32Array), rgb);
+  t.throws(() => caffeToRgb(new Float32Array(4)), { instanceOf: UserError, message: /caffeToRgb expects interleaved RGB values, got 4/ });
+  tf.dispose([fromBytes, fromFloats]);
+  t.is(tf.memory().numTensors, before);
+});
+
 test.serial('imageToTensor squashes a file to 224x224 and preprocesses it; no tensors leak', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tk-pre-'));
   const file = join(dir, 'solid.png');
@@ -69,10 +85,10 @@ test.serial('an unreadable image is a UserError naming the file', async (t) => {
   t.is(tf.memory().numTensors, before);
 });
 
-test.serial('caffeInput on RGB bytes is bit-identical to preprocessInput on the same pixels', (t) => {
+test.serial('caffeInput is bit-identical to tfjs float32 ops (reverse, subtract the means): features cached before it stay valid', (t) => {
   // Every byte value in every channel position, over two 11x11 images.
   const rgb = Uint8Array.from({ length: 2 * 11 * 11 * 3 }, (_, i) => (i * 37) % 256);
-  const want = tf.tidy(() => preprocessInput(tf.tensor4d(rgb, [2, 11, 11, 3], 'int32')).dataSync());
+  const want = tf.tidy(() => tf.sub(tf.reverse(tf.tensor4d(rgb, [2, 11, 11, 3], 'float32'), -1), tf.tensor1d([103.939, 116.779, 123.68])).dataSync());
   const got = caffeInput(rgb);
   t.deepEqual(Array.from(got), Array.from(want));
   const out = new Float32Array(rgb.length + 6).fill(7);

@@ -5,10 +5,11 @@
  */
 import { augmentImage } from '../data/augment.ts';
 import { decodeImage, ImageDecodeError } from '../data/decode.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import type { PrefixEngine } from '../models/engines/types.ts';
 import { caffeInput } from '../models/preprocess.ts';
 import type { FeatureStore } from './feature-store.ts';
-import type { BatchResult, ExtractContext, FeatureJob, Unreadable } from './jobs.ts';
+import type { BatchResult, ExtractContext, FeatureJob } from './jobs.ts';
 
 /** Where computed features go: the lmdb store, or a shard being collected for the queue. */
 export type FeatureSink = Pick<FeatureStore, 'put' | 'dtype'>;
@@ -17,7 +18,7 @@ export type FeatureSink = Pick<FeatureStore, 'put' | 'dtype'>;
 export interface DecodedBatch {
   jobs: FeatureJob[];
   pixels: Uint8Array[];
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
 }
 
 /** RGB bytes at the input size for one job (the original, or its augmented copy). */

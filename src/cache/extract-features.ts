@@ -7,19 +7,19 @@ import { availableParallelism } from 'node:os';
 import type { BackendPreference } from '../backend/index.ts';
 import type { ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
-import { missingFileReason, uniqueByPath } from '../data/unreadable.ts';
+import { missingFileReason, uniqueByPath, type UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
 import { engineOptions } from './jobs.ts';
 import { cacheSchema, cutSchema, defaultOf, engineSchema, inputSizeSchema, resizeSchema, type PrecisionChoice } from '../options/pieces.ts';
-import { FP32, loadCalibration, resolvePrecision, type PrecisionDecision, type ResolvedPrecision, type ResolvePrecisionOptions } from './precision.ts';
+import { FP32, int8Ranges, resolvePrecision, type PrecisionDecision, type ResolvedPrecision, type ResolvePrecisionOptions } from './precision.ts';
 import type { EngineChoice, PrefixEngine } from '../models/engines/types.ts';
 import { VGG16_PREPROCESSING } from '../models/preprocess.ts';
 import { augmentationVariant, isNoAugmentation } from '../data/augment.ts';
 import { runBatches } from './batch-runner.ts';
 import { FeatureStore, featureKey, ORIGINAL_VARIANT, type FeatureDtype } from './feature-store.ts';
 import { prefixFingerprint, weightsFileHash, type PrefixIdentity } from './fingerprint.ts';
-import type { AugmentationSpec, BatchResult, ExtractContext, FeatureJob, Unreadable } from './jobs.ts';
+import type { AugmentationSpec, BatchResult, ExtractContext, FeatureJob } from './jobs.ts';
 import { runWorkerPool } from './worker-pool.ts';
 
 /** An image to extract: a DatasetItem fits. Without `hash`, the file is hashed here. */
@@ -100,10 +100,11 @@ export interface ExtractProgress {
   rate: number;
 }
 
+/** How the precision was decided (e.g. the guard fell back to fp32). */
+export type PrecisionEvent = { type: 'precision'; decision: PrecisionDecision };
+
 /** What extraction reports while it runs; the library never prints (the CLI renders these). */
-export type ExtractEvent =
-  | { type: 'precision'; decision: PrecisionDecision }
-  | { type: 'extract'; progress: ExtractProgress };
+export type ExtractEvent = PrecisionEvent | { type: 'extract'; progress: ExtractProgress };
 
 export interface ExtractSummary {
   fingerprint: string;
@@ -119,7 +120,7 @@ export interface ExtractSummary {
   total: number;
   computed: number;
   reused: number;
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
   /** Feature bytes written by this run. */
   bytesWritten: number;
   /** Entries and bytes in the whole cache afterwards. */
@@ -134,6 +135,21 @@ function decided(p: PrefixOptions['precision'], action: string): ResolvedPrecisi
   if (p === undefined || p === 'fp32') return FP32;
   if (typeof p === 'object') return p;
   throw new UserError(`${action} needs a decided precision (fp32, or int8 with its calibration from ExtractSummary.precision), not '${p}'`);
+}
+
+/**
+ * The precision of one extraction, decided once: a choice other than fp32 is calibrated and guarded
+ * (`resolvePrecision`, whose decision `onEvent` is told); a decided one is used as it is.
+ */
+export async function decidePrecision(
+  items: readonly ExtractItem[],
+  o: Omit<ResolvePrecisionOptions, 'precision' | 'cuts'> & Pick<ExtractOptions, 'precision'> & { onEvent?: (e: PrecisionEvent) => void },
+  cuts: readonly string[],
+): Promise<{ precision: ResolvedPrecision; decision?: PrecisionDecision }> {
+  if (typeof o.precision !== 'string' || o.precision === 'fp32') return { precision: decided(o.precision, 'extraction') };
+  const decision = await resolvePrecision(items, { ...o, precision: o.precision, cuts });
+  o.onEvent?.({ type: 'precision', decision });
+  return { precision: decision.resolved, decision };
 }
 
 /** The fingerprint (and what went into it) for features of `options`. */
@@ -168,7 +184,7 @@ export interface JobPlan {
   /** Every image variant by cache key (the first cut's): the same image content under two names is computed once. */
   wanted: Map<string, FeatureJob>;
   /** Files that cannot be read have no hash: they are unreadable by their path. */
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
   /** Every path with the same content as `path` (itself included). */
   samePaths(path: string): string[];
 }
@@ -178,7 +194,7 @@ export async function planJobs(items: readonly ExtractItem[], fingerprint: strin
   const wanted = new Map<string, FeatureJob>();
   const pathsByHash = new Map<string, string[]>();
   const hashOf = new Map<string, string>();
-  const unreadable: Unreadable[] = [];
+  const unreadable: UnreadableImage[] = [];
   for (const item of items) {
     const imageHash = await itemHash(item).catch(async () => {
       unreadable.push({ path: item.path, reason: await missingFileReason(item.path) });
@@ -206,12 +222,7 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
   const o = { ...EXTRACT_DEFAULTS, ...options, cache: options.cache ?? defaultOf(cacheSchema) };
   const started = performance.now();
   const cuts = [...new Set([o.cut, ...(o.extraCuts ?? [])])];
-  let decision: PrecisionDecision | undefined;
-  if (typeof o.precision === 'string' && o.precision !== 'fp32') {
-    decision = await resolvePrecision(items, { ...o, precision: o.precision, cuts });
-    o.onEvent?.({ type: 'precision', decision });
-  }
-  const precision = decision?.resolved ?? decided(o.precision, 'extraction');
+  const { precision, decision } = await decidePrecision(items, o, cuts);
   const prefixes = await Promise.all(cuts.map((cut) => resolvePrefix({ ...o, cut, precision })));
   const { fingerprint, identity } = prefixes[0]!;
   const variants = variantIds(o.augmentCopies, o.augmentation);
@@ -230,7 +241,7 @@ export async function extractFeatures(items: readonly ExtractItem[], options: Ex
         cut: identity.cut,
         extraCuts: cuts.slice(1),
         // Read only when something is computed: a fully cached run needs no calibration.
-        int8: precision.precision === 'int8' ? (decision?.calibration ?? (await loadCalibration(o.cache, precision.calibration))).ranges : undefined,
+        int8: precision.precision === 'int8' ? await int8Ranges(precision, o.cache, decision) : undefined,
         inputSize: identity.inputSize,
         resize: identity.resize,
         engine: o.engine,

@@ -22,13 +22,10 @@ export interface FeatureJob {
   copy: number;
 }
 
-/** An image that could not be decoded (by path), with the reason in words. */
-export type Unreadable = UnreadableImage;
-
 /** What one computed batch added to the cache. */
 export interface BatchResult {
   computed: number;
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
   /** Bytes of feature values written. */
   bytes: number;
 }

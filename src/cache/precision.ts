@@ -103,6 +103,11 @@ export async function loadCalibration(cache: string, fingerprint: string): Promi
   }
 }
 
+/** The ranges int8 features of `precision` are computed with: the decision's calibration, or the cached one. */
+export async function int8Ranges(precision: Extract<ResolvedPrecision, { precision: 'int8' }>, cache: string, decision?: PrecisionDecision): Promise<Int8Ranges> {
+  return (decision?.calibration ?? (await loadCalibration(cache, precision.calibration))).ranges;
+}
+
 /** The images calibrated on and held back: a seeded sample of distinct training images. */
 async function sample(items: readonly { path: string; hash?: string; augment?: boolean }[], seed: number, count: number): Promise<{ path: string; hash: string }[]> {
   const byHash = new Map<string, string>();

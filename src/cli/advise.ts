@@ -4,7 +4,7 @@ import { initBackend } from '../backend/index.ts';
 import { scanDataset } from '../data/scan.ts';
 import { describeUnreadable } from '../data/unreadable.ts';
 import { pickOptions } from '../options/pieces.ts';
-import { advise } from '../strategies/advisor.ts';
+import { advise } from '../training/advisor.ts';
 import { resolveWeightsPath } from '../training/train.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { backendFromCli } from './backend.ts';

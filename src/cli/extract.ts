@@ -54,6 +54,7 @@ async function extractOnQueue(
   const { extractOnQueue: submit } = await import('../queue/submit.ts');
   const onEvent = (e: QueueExtractEvent): void => {
     if (e.type === 'progress') reporter.update(e.progress);
+    else if (e.type === 'precision') process.stderr.write(`extract: ${e.decision.message}\n`);
     else if (e.type === 'enqueued') process.stderr.write(`extract: enqueued ${e.images} images in ${e.shards} shards (merge job ${e.flow}); shards go to ${e.shardDir}\n`);
     else process.stderr.write(`extract: merged ${e.shards} shards, ${e.written} new cache entries\n`);
   };
@@ -120,13 +121,13 @@ export function register(program: Command): void {
         // As train: copies only with augmentation, drawn under the run's seed.
         augmentCopies: augmenting ? o.augmentCopies : 0,
         augmentation: augmenting ? { options: augment, seed: scan.seed } : undefined,
+        precision: o.precision,
         signal: controller.signal,
       };
       summary = queue === undefined
         ? await extractFeatures(items, {
             ...common,
             engine: o.engine,
-            precision: o.precision,
             workers: o.workers,
             backend,
             onEvent: (e) => {

@@ -8,9 +8,9 @@ const optionsSchema = z.object({ queue: z.string().min(1), json: z.boolean().def
 export function formatQueueStatus(s: QueueStatus): string {
   const c = s.counts;
   return [
-    `shards: ${c.waiting + c.prioritized} waiting, ${c.active} active, ${c.delayed} delayed (retrying), ${c.failed} failed, ${c.completed} completed and kept; ${s.workers} workers connected`,
+    `shards: ${c.waiting + c.prioritized} waiting, ${c.active} active, ${c.delayed} delayed (retrying, or left for a worker of their precision), ${c.failed} failed, ${c.completed} completed and kept; ${s.workers} workers connected`,
     ...s.flows.map((f) => `submission ${f.merge}: ${f.shardsDone} of ${f.shards} shards done`),
-    ...s.active.map((a) => `  shard ${a.id}: ${a.done}/${a.images} images`),
+    ...s.active.map((a) => `  shard ${a.id} (${a.precision}): ${a.done}/${a.images} images`),
     ...s.failed.map((f) => `  failed shard ${f.id}: ${f.reason}`),
   ].join('\n');
 }

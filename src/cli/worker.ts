@@ -9,6 +9,7 @@ import { backendFromCli } from './backend.ts';
 const optionsSchema = z.object({
   queue: z.string().min(1),
   engine: OPTION_PIECES.engine,
+  precision: OPTION_PIECES.precision,
   threads: z.coerce.number().int().min(1).max(256).optional(),
   dataRoot: z.string().min(1).optional(),
   shardDir: z.string().min(1).optional(),
@@ -27,6 +28,8 @@ export function formatWorkerEvent(e: WorkerEvent): string {
       return `worker: shard ${e.id} done: ${e.computed} images in ${e.seconds.toFixed(1)} s (${(e.computed / e.seconds).toFixed(1)} img/s), ${e.unreadable} unreadable -> ${e.file}`;
     case 'shard-failed':
       return `worker: shard ${e.id} failed: ${e.message}`;
+    case 'shard-left':
+      return `worker: leaving ${e.precision} shards to other workers: ${e.reason}`;
     case 'redis-error':
       return `worker: Redis: ${e.message} (reconnecting)`;
   }
@@ -39,6 +42,7 @@ export function register(program: Command): void {
     .description('Compute feature shards from an `extract --queue` submission; run one or more per machine')
     .requiredOption('--queue <url>', 'redis://HOST:PORT of the queue (the same URL extract --queue used)')
     .addOption(sharedOption('engine', 'inference engine: auto | onnx | tfjs'))
+    .addOption(sharedOption('precision', 'shards taken: auto = fp32 and int8, as each submission decided; fp32 or int8 = only those (others are left to other workers)'))
     .option('--threads <n>', 'onnxruntime threads (default: every core; use cores / workers when several run here)')
     .option('--data-root <dir>', "this machine's path of the submitter's data root (default: the same path)")
     .option('--shard-dir <dir>', "this machine's path of the shared shard directory (default: the same path)")

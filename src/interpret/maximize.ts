@@ -7,8 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../data/random.ts';
-import { IMAGENET_BGR_MEANS } from '../models/vgg16-spec.ts';
-import { preprocessInput } from '../models/preprocess.ts';
+import { caffeInput, caffeToRgb, pixelsToInput } from '../models/preprocess.ts';
 import { gridCanvas, type Canvas, type RgbImage } from './compose.ts';
 import { activate, applyLayers, checkIndices, convParts, convSelected, layersUpTo } from './layers.ts';
 
@@ -103,10 +102,8 @@ function blur(x: tf.Tensor4D): tf.Tensor4D {
   return tf.depthwiseConv2d(x, k, 1, 'same');
 }
 
-/** Caffe-preprocessed pixels back to RGB, contrast-stretched around the image's mean (Chollet's deprocessing). */
-function toDisplay(pixels: Float32Array, size: number): RgbImage {
-  const rgb = new Float32Array(size * size * 3);
-  for (let p = 0; p < size * size; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = pixels[p * 3 + 2 - c]! + IMAGENET_BGR_MEANS[2 - c]!;
+/** RGB pixels (0..255 scale) contrast-stretched around the image's mean (Chollet's deprocessing). */
+function toDisplay(rgb: Float32Array, size: number): RgbImage {
   const mean = rgb.reduce((a, b) => a + b, 0) / rgb.length;
   const std = Math.sqrt(rgb.reduce((a, b) => a + (b - mean) ** 2, 0) / rgb.length) + 1e-5;
   return { width: size, height: size, data: Uint8Array.from(rgb, (v) => Math.round(Math.min(1, Math.max(0, 0.5 + (0.15 * (v - mean)) / std)) * 255)) };
@@ -114,7 +111,7 @@ function toDisplay(pixels: Float32Array, size: number): RgbImage {
 
 function startingNoise(n: number, size: number, rng: Rng): tf.Tensor4D {
   const pixels = Float32Array.from({ length: n * size * size * 3 }, () => 128 + (rng() - 0.5) * 40);
-  return tf.tidy(() => preprocessInput(tf.tensor4d(pixels, [n, size, size, 3])) as tf.Tensor4D);
+  return pixelsToInput(pixels, [n, size, size]);
 }
 
 /**
@@ -128,8 +125,9 @@ export async function maximizeFilters(model: tf.LayersModel, options: MaximizeOp
   const f = filterMeans(model, o.layer, o.filters);
   const n = o.filters.length;
   const rng = createRng(`maximize:${o.seed}`);
-  const lo = tf.tensor1d(IMAGENET_BGR_MEANS.map((m) => -m));
-  const hi = tf.tensor1d(IMAGENET_BGR_MEANS.map((m) => 255 - m));
+  // Where pixels 0 and 255 land after preprocessing, per channel: the input's valid range.
+  const lo = tf.tensor1d(caffeInput(new Uint8Array(3)));
+  const hi = tf.tensor1d(caffeInput(new Uint8Array(3).fill(255)));
   let x = startingNoise(n, o.size, rng);
   const history: Float32Array[] = [];
   try {
@@ -157,7 +155,7 @@ export async function maximizeFilters(model: tf.LayersModel, options: MaximizeOp
     }
     const pixels = (await x.data()) as Float32Array;
     const per = o.size * o.size * 3;
-    const images = Array.from({ length: n }, (_, i) => toDisplay(pixels.subarray(i * per, (i + 1) * per), o.size));
+    const images = Array.from({ length: n }, (_, i) => toDisplay(caffeToRgb(pixels.subarray(i * per, (i + 1) * per)), o.size));
     return { layer: o.layer, filters: o.filters, steps: o.steps, images, history };
   } finally {
     tf.dispose([x, lo, hi]);

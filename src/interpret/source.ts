@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { decodeImage } from '../data/decode.ts';
 import { UserError } from '../errors.ts';
-import { preprocessInput, VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
+import { pixelsToInput, VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts';
 import { vgg16, vgg16Prefix } from '../models/vgg16.ts';
 import { loadRun, type LoadedRun } from '../training/run-dir.ts';
 import type { RgbImage } from './compose.ts';
@@ -56,6 +56,6 @@ export interface PreparedImage {
 export async function prepareImage(path: string, preprocessing: Preprocessing): Promise<PreparedImage> {
   const [height, width] = preprocessing.size;
   const rgb = await decodeImage(path, { width, height, resize: preprocessing.resize });
-  const input = tf.tidy(() => preprocessInput(tf.tensor4d(rgb.data, [1, height, width, 3], 'int32')) as tf.Tensor4D);
+  const input = pixelsToInput(rgb.data, [1, height, width], preprocessing);
   return { rgb, input };
 }

@@ -4,14 +4,25 @@
  */
 import type { FeatureDtype } from '../cache/feature-store.ts';
 import type { PrefixIdentity } from '../cache/fingerprint.ts';
-import type { AugmentationSpec, FeatureJob, Unreadable } from '../cache/jobs.ts';
+import type { AugmentationSpec, FeatureJob } from '../cache/jobs.ts';
+import type { ResolvedPrecision } from '../cache/precision.ts';
 import type { ResizeMode } from '../data/decode.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
+import type { Int8Ranges } from '../models/engines/prefix-graph.ts';
 import { UserError } from '../errors.ts';
 import { SHARD_QUEUE, type QueueSettings } from './queue-url.ts';
 
+/**
+ * The precision the submitter decided, which every worker computes a shard at: fp32, or int8 under
+ * the submitter's calibration, whose ranges travel with the shard (workers cannot read its cache).
+ */
+export type ShardPrecision = Extract<ResolvedPrecision, { precision: 'fp32' }> | (Extract<ResolvedPrecision, { precision: 'int8' }> & { ranges: Int8Ranges });
+
 /** One shard: images (paths relative to `dataRoot`) for a worker to compute into one shard file. */
 export interface ShardJobData {
+  /** Prefix fingerprint, precision and calibration included: a worker recomputes and checks it. */
   fingerprint: string;
+  precision: ShardPrecision;
   weights: string;
   cut: string;
   inputSize: number;
@@ -31,7 +42,7 @@ export interface ShardResult {
   file: string;
   computed: number;
   /** Unreadable images, paths relative to the data root. */
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
 }
 
 /** Reported through `job.updateProgress` after each batch of a shard. */
@@ -60,7 +71,7 @@ export interface MergeResult {
   bytes: number;
   /** Engines that computed the shards. */
   engines: string[];
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
 }
 
 export type BullMQ = typeof import('bullmq');

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { FEATURE_HEADER_BYTES, type FeatureStore } from '../cache/feature-store.ts';
-import type { Unreadable } from '../cache/jobs.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import type { MergeJobData, MergeResult, ShardResult } from './jobs.ts';
 import { readShard } from './shard-file.ts';
@@ -13,7 +13,7 @@ export async function mergeShards(store: FeatureStore, job: MergeJobData, result
   let written = 0;
   let bytes = 0;
   const engines = new Set<string>();
-  const unreadable: Unreadable[] = [];
+  const unreadable: UnreadableImage[] = [];
   for (const result of results) {
     const file = join(job.shardDir, result.file);
     const shard = await readShard(file);

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import type { UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
-import type { Unreadable } from '../cache/jobs.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 
 const MAGIC = 'TKSHARD1\n';
@@ -23,7 +23,7 @@ export interface Shard {
   /** Engine that computed the entries. */
   engine: string;
   entries: Array<{ key: string; value: Uint8Array }>;
-  unreadable: Unreadable[];
+  unreadable: UnreadableImage[];
 }
 
 const headerSchema = z.object({

@@ -1,6 +1,6 @@
 /** `queueStatus`: what the shard queue holds, who works on it, and how far each submission is. */
 import type { JobProgress } from 'bullmq';
-import { connectionOf, loadBullmq, reachRedis, type ShardProgress } from './jobs.ts';
+import { connectionOf, loadBullmq, reachRedis, type ShardJobData, type ShardProgress } from './jobs.ts';
 import { SHARD_QUEUE, type QueueSettings } from './queue-url.ts';
 
 export interface QueueStatus {
@@ -8,8 +8,8 @@ export interface QueueStatus {
   counts: Record<'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'prioritized', number>;
   /** Connected worker processes (BullMQ workers on the shard queue). */
   workers: number;
-  /** Shards being computed now. */
-  active: Array<{ id: string; images: number; done: number }>;
+  /** Shards being computed now, and at which precision. */
+  active: Array<{ id: string; precision: string; images: number; done: number }>;
   /** Submissions with shards left: shards finished of all. */
   flows: Array<{ merge: string; shardsDone: number; shards: number }>;
   /** Latest failures, with their reasons. */
@@ -45,7 +45,7 @@ export async function queueStatus(settings: QueueSettings): Promise<QueueStatus>
     return {
       counts,
       workers: (await shards.getWorkers()).length,
-      active: active.map((j) => ({ id: j.id!, images: (j.data as { jobs: unknown[] }).jobs.length, done: doneOf(j.progress) })),
+      active: active.map((j) => ({ id: j.id!, precision: (j.data as ShardJobData).precision.precision, images: (j.data as ShardJobData).jobs.length, done: doneOf(j.progress) })),
       flows,
       failed: (await shards.getFailed(0, 9)).map((j) => ({ id: j.id!, reason: j.failedReason })),
     };

@@ -1,8 +1,7 @@
 import { UsageError } from '../errors.ts';
 import { VGG16_LAYER_NAMES, vgg16LayerIndex } from '../models/vgg16-spec.ts';
-import type { ResolvedTrainOptions } from '../training/options.ts';
 import { trainableHeadLayers } from './head.ts';
-import type { HeadSpec, OptimizerSpec, PhaseSpec, StrategyName, StrategyPlan } from './types.ts';
+import type { HeadSpec, OptimizerSpec, PhaseSpec, StrategyArgs, StrategyName, StrategyPlan } from './types.ts';
 
 /** Main-phase learning rates when `--lr` is not given: heads on features tolerate more than a whole network. */
 const DEFAULT_LR = { features: 1e-3, retrainPretrained: 1e-4, retrainScratch: 1e-3 } as const;
@@ -13,7 +12,7 @@ function layersBetween(from: string | null, to: string): string[] {
   return VGG16_LAYER_NAMES.slice(start, vgg16LayerIndex(to) + 1);
 }
 
-function headOf(o: ResolvedTrainOptions): HeadSpec {
+function headOf(o: StrategyArgs): HeadSpec {
   return {
     kind: o.head,
     dense: o.dense,
@@ -23,7 +22,7 @@ function headOf(o: ResolvedTrainOptions): HeadSpec {
   };
 }
 
-function mainOptimizer(o: ResolvedTrainOptions, defaultLr: number): OptimizerSpec {
+function mainOptimizer(o: StrategyArgs, defaultLr: number): OptimizerSpec {
   return { name: o.optimizer, lr: o.lr ?? defaultLr, momentum: o.optimizer === 'sgd' ? o.momentum : 0 };
 }
 
@@ -31,7 +30,7 @@ function mainOptimizer(o: ResolvedTrainOptions, defaultLr: number): OptimizerSpe
  * The strategy table of DESIGN.md as data. `strategy` must already be resolved (the advisor turns
  * `auto` into one of the four before this is called).
  */
-export function planStrategy(strategy: StrategyName, o: ResolvedTrainOptions): StrategyPlan {
+export function planStrategy(strategy: StrategyName, o: StrategyArgs): StrategyPlan {
   const head = headOf(o);
   const headTrains = trainableHeadLayers(head);
   if (head.kind === 'vgg' && strategy === 'slice') {

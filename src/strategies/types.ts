@@ -19,9 +19,53 @@ export interface HeadSpec {
   vggTrain: VggTopLayer[];
 }
 
+/** Optimiser names a phase can use. */
+export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
+
+/**
+ * What `planStrategy` reads: the head and learning-schedule choices of a run (a subset of the train
+ * options, so a resolved `TrainOptions` object can be passed as it is). Defaults live with the train
+ * options, not here.
+ */
+export interface StrategyArgs {
+  /** Head kind. */
+  head: HeadSpec['kind'];
+  /** Hidden Dense units of a gap/flatten head (0 = none). */
+  dense: number;
+  /** Dropout of a gap/flatten head. */
+  dropout: number;
+  /** Dropout between fc1, fc2 and predictions of a vgg head. */
+  vggDropout: number;
+  /** BatchNormalization after the hidden Dense. */
+  batchnorm: boolean;
+  /** vgg head: which of fc1/fc2/predictions train. */
+  vggTrain: VggTopLayer[];
+  /** Square input side in pixels (the vgg head needs 224). */
+  inputSize: number;
+  /** Total epochs (finetune: warm-up included). */
+  epochs: number;
+  /** Main-phase learning rate; undefined = the strategy's default. */
+  lr?: number;
+  /** Main-phase optimiser. */
+  optimizer: OptimizerName;
+  /** SGD momentum. */
+  momentum: number;
+  /** slice: the last kept layer. */
+  sliceAt: string;
+  /** finetune: the first layer that trains after the warm-up. */
+  unfreezeFrom: string;
+  /** finetune: warm-up epochs; undefined = half of `epochs`. */
+  warmupEpochs?: number;
+  /** finetune: optimiser and learning rate after the warm-up. */
+  finetuneOptimizer: OptimizerName;
+  finetuneLr: number;
+  /** retrain: start from the weights file or from glorot init. */
+  init: 'pretrained' | 'scratch';
+}
+
 /** Optimiser and learning rate of one phase. */
 export interface OptimizerSpec {
-  name: 'adam' | 'sgd' | 'rmsprop';
+  name: OptimizerName;
   lr: number;
   /** SGD momentum (0 = plain SGD). */
   momentum: number;

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import type { DatasetItem } from '../data/dataset.ts';
+import type { UnreadableImage } from '../data/unreadable.ts';
 
-/** One batch: inputs and integer class labels. The consumer disposes `xs`. */
-export interface Batch {
+/**
+ * What `fit` consumes from a BatchSource: inputs (features at the cut, or preprocessed images) and
+ * integer class labels. The consumer disposes `xs`. (`streamBatches` yields images with their items:
+ * data/batches.ts `Batch`; ImageSource turns those into these.)
+ */
+export interface FitBatch {
   xs: tf.Tensor;
   labels: Int32Array;
 }
@@ -11,11 +17,21 @@ export interface BatchSource {
   /** Labels of all samples, in source order. */
   readonly labels: Int32Array;
   /** Batches over the samples in `order` (a permutation, or source order when null). */
-  batches(batchSize: number, order: Int32Array | null): AsyncIterable<Batch>;
+  batches(batchSize: number, order: Int32Array | null): AsyncIterable<FitBatch>;
   /** Free what the source holds. */
   dispose(): void;
   /** Sources whose shuffled passes differ by epoch (fresh augmentations) continue from pass `epoch` on resume. */
   seekEpoch?(epoch: number): void;
+}
+
+/** What a strategy trains on: the sources `fit` reads, and the images behind them for the manifest. */
+export interface TrainingData {
+  train: BatchSource;
+  val: BatchSource;
+  /** Items actually used (unreadable images dropped). */
+  items: { train: DatasetItem[]; validation: DatasetItem[] };
+  /** Images left out because they cannot be read, found in the strategy's one pass over the files. */
+  unreadable: UnreadableImage[];
 }
 
 /**
@@ -50,7 +66,7 @@ export class ArraySource implements BatchSource {
     return tf.tensor(this.values, [this.labels.length, ...this.sampleShape], 'float32');
   }
 
-  async *batches(batchSize: number, order: Int32Array | null): AsyncIterable<Batch> {
+  async *batches(batchSize: number, order: Int32Array | null): AsyncIterable<FitBatch> {
     const n = this.labels.length;
     const row = this.rowSize;
     for (let start = 0; start < n; start += batchSize) {

@@ -39,6 +39,11 @@ export interface Callback {
   loadState?(state: StateValue): void;
 }
 
+export interface ModelCheckpointArgs extends MonitorArgs {
+  /** Saves the trainer's weights (atomically: a crash mid-write must not lose the previous best). Required. */
+  write: (trainer: tf.LayersModel) => Promise<void>;
+}
+
 /**
  * Keras `ModelCheckpoint(save_best_only=True)`: writes the trainer's weights when the monitored
  * value improves. The best survives across `fit` calls (phases), as in Keras; `write` must be atomic.
@@ -49,12 +54,11 @@ export class ModelCheckpoint implements Callback {
   /** Epoch of the best value so far; -1 before any. */
   bestEpoch = -1;
   private best: WeightsSnapshot | undefined;
+  private readonly write: ModelCheckpointArgs['write'];
 
-  constructor(
-    private readonly write: (trainer: tf.LayersModel) => Promise<void>,
-    args: MonitorArgs = {},
-  ) {
+  constructor(args: ModelCheckpointArgs) {
     this.monitor = new Monitor(args);
+    this.write = args.write;
   }
 
   async onEpochEnd(logs: EpochLogs, ctx: TrainingContext): Promise<void> {
@@ -83,6 +87,13 @@ export class ModelCheckpoint implements Callback {
   }
 }
 
+export interface EarlyStoppingArgs extends MonitorArgs {
+  /** Epochs without improvement before training stops. Required. */
+  patience: number;
+  /** Put the best epoch's weights back at the end. Default: true (Keras's is false; users expect the best model). */
+  restoreBestWeights?: boolean;
+}
+
 /** Keras `EarlyStopping(patience, restore_best_weights=True)`; state resets at each `fit`. */
 export class EarlyStopping implements Callback {
   readonly monitor: Monitor;
@@ -92,13 +103,11 @@ export class EarlyStopping implements Callback {
   private best: WeightsSnapshot | undefined;
   private bestIsLast = true;
   private readonly restoreBest: boolean;
+  private readonly patience: number;
 
-  /** `restoreBestWeights` defaults to true (Keras's default is false; users expect the best model). */
-  constructor(
-    private readonly patience: number,
-    args: MonitorArgs & { restoreBestWeights?: boolean } = {},
-  ) {
+  constructor(args: EarlyStoppingArgs) {
     this.monitor = new Monitor(args);
+    this.patience = args.patience;
     this.restoreBest = args.restoreBestWeights ?? true;
   }
 
@@ -144,14 +153,21 @@ export class EarlyStopping implements Callback {
   }
 }
 
+export interface ReduceLROnPlateauArgs extends MonitorArgs {
+  /** Factor the learning rate is multiplied by on a plateau. Required. */
+  factor: number;
+  /** Epochs without improvement that make a plateau. Required. */
+  patience: number;
+  /** The learning rate never goes below this. Default: 0. */
+  minLr?: number;
+}
+
 /** Keras `ReduceLROnPlateau(factor, patience, min_lr)`; state resets at each `fit`. */
 export class ReduceLROnPlateau implements Callback {
   readonly monitor: Monitor;
   private wait = 0;
 
-  constructor(
-    private readonly args: MonitorArgs & { factor: number; patience: number; minLr?: number },
-  ) {
+  constructor(private readonly args: ReduceLROnPlateauArgs) {
     this.monitor = new Monitor(args);
   }
 
@@ -182,15 +198,20 @@ export class ReduceLROnPlateau implements Callback {
   }
 }
 
+export interface HistoryRecorderArgs {
+  /** Saves the whole history so far (after every epoch). Default: keep it in memory only. */
+  write?: (history: readonly EpochLogs[]) => Promise<void>;
+}
+
 /** Keeps every epoch's logs and hands the whole history to `write` after each epoch. */
 export class HistoryRecorder implements Callback {
   readonly history: EpochLogs[] = [];
 
-  constructor(private readonly write: (history: readonly EpochLogs[]) => Promise<void>) {}
+  constructor(private readonly args: HistoryRecorderArgs = {}) {}
 
   async onEpochEnd(logs: EpochLogs): Promise<void> {
     this.history.push(logs);
-    await this.write(this.history);
+    await this.args.write?.(this.history);
   }
 
   saveState(): StateValue {

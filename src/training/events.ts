@@ -6,7 +6,7 @@
  */
 import type { ExtractEvent } from '../cache/extract-features.ts';
 import type { UnreadableImage } from '../data/unreadable.ts';
-import type { Advice } from '../strategies/advisor.ts';
+import type { Advice } from './advisor.ts';
 import type { DownloadEvent } from '../util/download.ts';
 import type { TransferkitWarning } from '../warnings.ts';
 import type { Callback, EpochLogs } from './callbacks.ts';

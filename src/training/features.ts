@@ -4,9 +4,9 @@ import { cacheSchema, defaultOf } from '../options/pieces.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
 import type { ResolvedPrecision } from '../cache/precision.ts';
 import type { DatasetItem } from '../data/dataset.ts';
-import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
+import { withoutUnreadable } from '../data/unreadable.ts';
 import { InterruptedError } from '../errors.ts';
-import { ArraySource } from './batch-source.ts';
+import { ArraySource, type TrainingData } from './batch-source.ts';
 
 /** Which cached prefix to read, and how extraction runs. */
 export type FeatureOptions = Pick<
@@ -42,13 +42,10 @@ export async function extractOrStop(items: readonly ExtractItem[], o: FeatureOpt
   return summary;
 }
 
-/** Features for training and validation, plus the images that could not be read. */
-export interface CachedFeatures {
+/** Cached features for training and validation; the extraction pass found the unreadable images. */
+export interface CachedFeatures extends TrainingData {
   train: ArraySource;
   val: ArraySource;
-  /** Items actually used (unreadable images dropped), for the manifest. */
-  items: { train: DatasetItem[]; validation: DatasetItem[] };
-  unreadable: UnreadableImage[];
   /** The precision the features were computed in. */
   precision: ResolvedPrecision;
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../strategies/types.ts';
 import { seedFrom } from './seeds.ts';
 import { precompute, type BatchSource } from './batch-source.ts';
+import { CallbackList } from './callback-list.ts';
 import type { Callback, EpochLogs, TrainingContext } from './callbacks.ts';
 import { disposeOptimizer, makeOptimizer, restoreOptimizerState, setLearningRate } from './optimizer.ts';
 import type { StateValue } from './resume-point.ts';
@@ -68,8 +69,8 @@ function forward(layers: readonly Layer[], xs: tf.Tensor, training: boolean): tf
   }, xs);
 }
 
-/** Mean loss and accuracy over a source, in inference mode. */
-export async function evaluate(
+/** Mean categorical cross-entropy and accuracy of `layers` over a source, in inference mode (fit's val_loss/val_acc; `evaluateRun` evaluates a whole run). */
+export async function lossAndAccuracy(
   layers: readonly Layer[],
   source: BatchSource,
   batchSize: number,
@@ -136,7 +137,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
   const vars = rest.filter((l) => l.trainable).flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
   const optimizer = makeOptimizer(args.optimizer);
   const ctx: TrainingContext = { trainer: args.trainer, learningRate: args.resume?.learningRate ?? args.optimizer.lr, stopTraining: false, optimizer };
-  const callbacks = args.callbacks ?? [];
+  const callbacks = new CallbackList(args.callbacks);
   const n = train.labels.length;
   const batches = Math.ceil(n / args.batchSize);
   const first = args.initialEpoch ?? 0;
@@ -144,14 +145,15 @@ export async function fit(args: FitArgs): Promise<FitResult> {
   const result: FitResult = { epochs: 0, interrupted: false, stoppedEarly: false };
   try {
     if (args.resume) await restoreOptimizerState(optimizer, args.resume.optimizer);
-    else for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+    else await callbacks.onTrainBegin(ctx);
     for (let e = 0; e < args.epochs && !result.interrupted; e++) {
       const epoch = first + e;
       const lr = ctx.learningRate;
       setLearningRate(optimizer, lr);
-      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, { batches, phase }, ctx);
+      await callbacks.onEpochBegin(epoch, { batches, phase }, ctx);
       let lossSum = 0;
       let correct = 0;
+      let seen = 0;
       let b = 0;
       const order = Int32Array.from(shuffled([...Array(n).keys()], args.random));
       for await (const batch of train.batches(args.batchSize, order)) {
@@ -179,8 +181,8 @@ export async function fit(args: FitArgs): Promise<FitResult> {
         tf.dispose([cost!, hits!]);
         lossSum += batchLoss * batch.labels.length;
         correct += batchHits;
-        b += 1;
-        for (const cb of callbacks) await cb.onBatchEnd?.(b - 1, { loss: lossSum / Math.min(b * args.batchSize, n), acc: correct / Math.min(b * args.batchSize, n) }, ctx);
+        seen += batch.labels.length;
+        await callbacks.onBatchEnd(b++, { loss: lossSum / seen, acc: correct / seen }, ctx);
         // On the wasm and cpu backends a step settles in microtasks only: without one turn of the
         // event loop per batch, a SIGINT handler (and so shouldStop) would wait for the epoch's end.
         await new Promise(setImmediate);
@@ -191,16 +193,16 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       }
       if (result.interrupted) break;
       seedDropout(rest, null);
-      const v = await evaluate(rest, val, args.batchSize, args.numClasses);
+      const v = await lossAndAccuracy(rest, val, args.batchSize, args.numClasses);
       const logs: EpochLogs = { epoch, phase, loss: lossSum / n, acc: correct / n, val_loss: v.loss, val_acc: v.acc, lr };
-      for (const cb of callbacks) await cb.onEpochEnd?.(logs, ctx);
+      await callbacks.onEpochEnd(logs, ctx);
       result.epochs += 1;
       if (ctx.stopTraining) {
         result.stoppedEarly = true;
         break;
       }
     }
-    for (const cb of callbacks) await cb.onTrainEnd?.(ctx);
+    await callbacks.onTrainEnd(ctx);
   } finally {
     seedDropout(rest, null);
     disposeOptimizer(optimizer);

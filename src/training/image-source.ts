@@ -2,9 +2,24 @@ import type { AugmentOptions } from '../data/augment-options.ts';
 import { streamBatches } from '../data/batches.ts';
 import type { DatasetItem } from '../data/dataset.ts';
 import type { ResizeMode } from '../data/decode.ts';
-import { preprocessInput } from '../models/preprocess.ts';
-import type { Batch, BatchSource } from './batch-source.ts';
-import * as tf from '@tensorflow/tfjs';
+import { probeImages } from '../data/probe-images.ts';
+import { withoutUnreadable } from '../data/unreadable.ts';
+import { preprocessFor, VGG16_PREPROCESSING } from '../models/preprocess.ts';
+import type { BatchSource, FitBatch, TrainingData } from './batch-source.ts';
+
+/** How ImageSource decodes its images. */
+export interface ImageSourceOptions {
+  /** Classes in the dataset. Required. */
+  numClasses: number;
+  /** Square network input side in pixels. Required. */
+  inputSize: number;
+  /** How images are fitted to the input size. Required. */
+  resize: ResizeMode;
+  /** Seed of the augmentation draws. Required. */
+  seed: number;
+  /** Random augmentation of shuffled (training) passes. Default: none. */
+  augment?: AugmentOptions;
+}
 
 /** Images decoded (and augmented) from disk batch by batch: the source for `retrain`. */
 export class ImageSource implements BatchSource {
@@ -13,7 +28,7 @@ export class ImageSource implements BatchSource {
 
   constructor(
     private readonly items: readonly DatasetItem[],
-    private readonly o: { numClasses: number; inputSize: number; resize: ResizeMode; seed: number; augment?: AugmentOptions },
+    private readonly o: ImageSourceOptions,
   ) {
     this.labels = Int32Array.from(items, (i) => i.classIndex);
   }
@@ -23,7 +38,7 @@ export class ImageSource implements BatchSource {
   }
 
   /** Shuffled passes are training epochs: each draws fresh augmentations; source order never augments. */
-  async *batches(batchSize: number, order: Int32Array | null): AsyncIterable<Batch> {
+  async *batches(batchSize: number, order: Int32Array | null): AsyncIterable<FitBatch> {
     const items = order === null ? this.items : Array.from(order, (i) => this.items[i]!);
     const augment = order === null ? undefined : this.o.augment;
     const epoch = order === null ? 0 : this.epoch++;
@@ -37,7 +52,7 @@ export class ImageSource implements BatchSource {
       seed: this.o.seed,
       epoch,
       augment,
-      preprocess: (x) => preprocessInput(x) as tf.Tensor4D,
+      preprocess: preprocessFor(VGG16_PREPROCESSING),
     })) {
       batch.ys.dispose();
       yield { xs: batch.xs, labels: Int32Array.from(batch.items, (i) => i.classIndex) };
@@ -45,4 +60,21 @@ export class ImageSource implements BatchSource {
   }
 
   dispose(): void {}
+}
+
+/**
+ * Retrain's data: images decoded (and augmented) every epoch. The unreadable ones are found once, up
+ * front, by decoding each at the training size (the pass `check` runs), and left out, so no epoch
+ * meets a file it cannot read. Validation images are never augmented.
+ */
+export async function imageSources(split: { train: DatasetItem[]; validation: DatasetItem[] }, o: ImageSourceOptions): Promise<TrainingData> {
+  const decodeAs = { width: o.inputSize, height: o.inputSize, resize: o.resize };
+  const unreadable = await probeImages([...split.train, ...split.validation], { decodeAs });
+  const items = { train: withoutUnreadable(split.train, unreadable), validation: withoutUnreadable(split.validation, unreadable) };
+  return {
+    train: new ImageSource(items.train, o),
+    val: new ImageSource(items.validation, { ...o, augment: undefined }),
+    items,
+    unreadable,
+  };
 }

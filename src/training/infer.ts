@@ -5,8 +5,8 @@ import type { UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { modelWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
-import { createEngine, createOnnxModelEngine, resolveEngine, type EngineChoice, type Int8Ranges, type PrefixEngine } from '../models/engines/index.ts';
-import { preprocessInput, type Preprocessing } from '../models/preprocess.ts';
+import { createEngine, createStitchedModelEngine, resolveEngine, type EngineChoice, type Int8Ranges, type PrefixEngine, type StitchedModelEngine } from '../models/engines/index.ts';
+import { preprocessFor, type Preprocessing } from '../models/preprocess.ts';
 import { defaultOf, engineSchema } from '../options/pieces.ts';
 
 /** Options of `inferImages`. */
@@ -79,12 +79,12 @@ async function predictSplit(split: SplitModel, xs: tf.Tensor4D): Promise<Float32
 }
 
 /** The model on onnxruntime, or undefined where it runs on tfjs (chosen, or `auto` falling back). */
-async function onnxEngineFor(model: tf.LayersModel, preprocessing: Preprocessing, choice: EngineChoice): Promise<PrefixEngine | undefined> {
+async function onnxEngineFor(model: tf.LayersModel, preprocessing: Preprocessing, choice: EngineChoice): Promise<StitchedModelEngine | undefined> {
   if ((await resolveEngine(choice)) === 'tfjs') return undefined;
   try {
     const [height, width] = preprocessing.size;
     if (height !== width) throw new UserError(`the onnx engine runs square inputs; this model takes ${width}x${height} images. Use --engine tfjs.`);
-    return await createOnnxModelEngine(model, { inputSize: height, docString: 'transferkit run model (in memory)' });
+    return await createStitchedModelEngine(model, { inputSize: height, docString: 'transferkit run model (in memory)' });
   } catch (err) {
     // A layer the converter cannot express still runs on tfjs, just slower.
     if (choice === 'auto' && err instanceof UserError) return undefined;
@@ -93,7 +93,7 @@ async function onnxEngineFor(model: tf.LayersModel, preprocessing: Preprocessing
 }
 
 /** Probabilities of one preprocessed batch (disposed here); n x classes, row-major. */
-async function predictBatch(model: tf.LayersModel, onnx: PrefixEngine | undefined, xs: tf.Tensor4D): Promise<Float32Array> {
+async function predictBatch(model: tf.LayersModel, onnx: StitchedModelEngine | undefined, xs: tf.Tensor4D): Promise<Float32Array> {
   const n = xs.shape[0];
   if (onnx !== undefined) return onnx.run(await consume(xs), n);
   let y: tf.Tensor;
@@ -103,14 +103,6 @@ async function predictBatch(model: tf.LayersModel, onnx: PrefixEngine | undefine
     xs.dispose();
   }
   return consume(y);
-}
-
-/** The tensor op for a preprocessing record's `mode` (the one training applied). */
-function preprocessFor(preprocessing: Preprocessing): (x: tf.Tensor4D) => tf.Tensor4D {
-  switch (preprocessing.mode) {
-    case 'caffe':
-      return (x) => preprocessInput(x) as tf.Tensor4D;
-  }
 }
 
 /**

@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { CountingRng } from '../data/random.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
+import { CallbackList } from './callback-list.ts';
 import type { Callback } from './callbacks.ts';
 import { fit, type FitArgs } from './fit.ts';
 import { optimizerState } from './optimizer.ts';
@@ -31,13 +32,14 @@ export interface Interruption {
 
 export async function runPhases(args: RunPhasesArgs): Promise<{ epochs: number; interrupted?: Interruption }> {
   const { runDir, plan, trainer, random, callbacks, from } = args;
+  const list = new CallbackList(callbacks);
   const point = (phase: number, phaseEpochs: number, epoch: number, fitState: ResumePoint['fit']): ResumePoint => ({
-    phase, phaseEpochs, epoch, rngDraws: random.draws(), trainer: snapshotWeights(trainer), callbacks: callbacks.map((cb) => cb.saveState?.() ?? null), fit: fitState,
+    phase, phaseEpochs, epoch, rngDraws: random.draws(), trainer: snapshotWeights(trainer), callbacks: list.saveState(), fit: fitState,
   });
   if (from) {
     restoreWeights(trainer, from.trainer);
     random.skipTo(from.rngDraws);
-    callbacks.forEach((cb, i) => cb.loadState?.(from.callbacks[i]!));
+    list.loadState(from.callbacks);
     args.train.seekEpoch?.(from.epoch);
   }
   let epoch = from?.epoch ?? 0;

@@ -5,11 +5,9 @@ import { installedVersion } from '../backend/installed-packages.ts';
 import { weightsFileHash } from '../cache/fingerprint.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { isNoAugmentation } from '../data/augment.ts';
-import type { Dataset, DatasetItem } from '../data/dataset.ts';
+import type { Dataset } from '../data/dataset.ts';
 import { createCountingRng } from '../data/random.ts';
-import { probeImages } from '../data/probe-images.ts';
 import { scanDataset } from '../data/scan.ts';
-import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
 import { InterruptedError, UserError, readableError } from '../errors.ts';
 import { modelWeights, readKerasFile, readRandomInitMarker, writeLegacyWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
@@ -19,18 +17,18 @@ import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
 import { FP32, type CalibrationRecord, type ResolvedPrecision } from '../cache/precision.ts';
 import { VGG16_LAYER_NAMES, vgg16LayerIndex } from '../models/vgg16-spec.ts';
-import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS, type Advice } from '../strategies/advisor.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { modelsDir } from '../util/user-dirs.ts';
 import { TRANSFERKIT_VERSION } from '../version.ts';
 import { randomInitWarning } from '../warnings.ts';
-import type { BatchSource } from './batch-source.ts';
+import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS, type Advice } from './advisor.ts';
+import type { TrainingData } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
 import { epochEvents, type TrainEvent, type WeightsEvent } from './events.ts';
-import { cachedFeatures, decidePrecision, type CachedFeatures, type FeatureOptions } from './features.ts';
-import { ImageSource } from './image-source.ts';
+import { cachedFeatures, decidePrecision, type FeatureOptions } from './features.ts';
+import { imageSources } from './image-source.ts';
 import { buildNetwork, disposeNetwork } from './network.ts';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.ts';
 import { latestResumePoint, readResumePoint, RESUME_DIR } from './resume-point.ts';
@@ -77,14 +75,6 @@ export interface RunExtraction {
   computed: number;
   /** Seconds spent extracting (calibration included). */
   seconds: number;
-}
-
-/** Retrain's sources: images decoded every epoch. */
-interface ImageSources {
-  train: BatchSource;
-  val: BatchSource;
-  items: { train: DatasetItem[]; validation: DatasetItem[] };
-  unreadable: UnreadableImage[];
 }
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
@@ -139,24 +129,16 @@ export function defaultRunDir(strategy: string): string {
   return join('runs', `${stamp}-${strategy}`);
 }
 
-async function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Dataset, featureOptions: FeatureOptions): Promise<CachedFeatures | ImageSources> {
+/** What the plan trains on; each strategy's one pass over the files finds the unreadable ones (for the manifest). */
+async function trainSources(o: ResolvedTrainOptions, plan: StrategyPlan, dataset: Dataset, featureOptions: FeatureOptions): Promise<TrainingData> {
   const augment = o.augment ? parseAugmentOptions(o.augment) : undefined;
   const augmenting = augment !== undefined && !isNoAugmentation(augment);
+  const split = { train: dataset.splits.train, validation: dataset.splits.validation };
   if (plan.cut === null) {
-    // Images stream through the whole net every epoch: find the unreadable ones once, up front.
-    const decodeAs = { width: o.inputSize, height: o.inputSize, resize: o.resize };
-    const unreadable = await probeImages([...dataset.splits.train, ...dataset.splits.validation], { decodeAs });
-    const items = { train: withoutUnreadable(dataset.splits.train, unreadable), validation: withoutUnreadable(dataset.splits.validation, unreadable) };
-    const opts = { numClasses: dataset.classes.length, inputSize: o.inputSize, resize: o.resize, seed: o.seed };
-    return {
-      train: new ImageSource(items.train, { ...opts, augment: augmenting ? augment : undefined }),
-      val: new ImageSource(items.validation, opts),
-      items,
-      unreadable,
-    };
+    return imageSources(split, { numClasses: dataset.classes.length, inputSize: o.inputSize, resize: o.resize, seed: o.seed, augment: augmenting ? augment : undefined });
   }
   return cachedFeatures(
-    { train: dataset.splits.train, validation: dataset.splits.validation },
+    split,
     { ...featureOptions, cut: plan.cut },
     augmenting ? { spec: { options: augment, seed: o.seed }, copies: o.augmentCopies } : undefined,
   );
@@ -298,7 +280,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
   const random = createCountingRng(`train:${o.seed}`);
   // Built before feature extraction so weights that do not fit (no top for --head vgg) fail at once.
   const net = await buildNetwork({ plan, inputSize: o.inputSize, classes: classes.length, weights, random });
-  let data: CachedFeatures | ImageSources | undefined;
+  let data: TrainingData | undefined;
   // A run stopped before its first checkpoint holds nothing of use: it is removed (a failed one too,
   // unless it is a resumed run, which stays as it was).
   let kept = resuming;
@@ -336,15 +318,15 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     emit({ type: 'training', samples: data.train.labels.length, images: data.items.train.length, validation: data.val.labels.length });
 
     const checkpointPath = join(runDir, RUN_FILES.checkpoint);
-    const checkpoint = new ModelCheckpoint((trainer) => writeLegacyWeights(checkpointPath, modelWeights(trainer)), { minDelta: o.minDelta });
-    const history = new HistoryRecorder((h) => writeHistory(runDir, h));
+    const checkpoint = new ModelCheckpoint({ write: (trainer) => writeLegacyWeights(checkpointPath, modelWeights(trainer)), minDelta: o.minDelta });
+    const history = new HistoryRecorder({ write: (h) => writeHistory(runDir, h) });
     const progress = epochEvents(o.epochs, (e) => {
       emit(e);
       if (e.type === 'epoch-end' && checkpoint.bestEpoch === e.logs.epoch) emit({ type: 'checkpoint', epoch: e.logs.epoch, val_loss: e.logs.val_loss, path: checkpointPath });
     });
     // Resume points store callback state by position: the progress callback keeps the third place.
     const callbacks: Callback[] = [history, checkpoint, progress];
-    if (o.patience > 0) callbacks.push(new EarlyStopping(o.patience, { minDelta: o.minDelta }));
+    if (o.patience > 0) callbacks.push(new EarlyStopping({ patience: o.patience, minDelta: o.minDelta }));
     if (o.reduceLrPatience > 0) callbacks.push(new ReduceLROnPlateau({ factor: o.reduceLrFactor, patience: o.reduceLrPatience, minDelta: o.minDelta, minLr: 1e-7 }));
     const classWeights = o.classWeight === 'auto' ? balancedClassWeights(data.train.labels, classes.length) : undefined;
     const { interrupted } = await runPhases({

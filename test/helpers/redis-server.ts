@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { freePort } from './free-port.ts';
 
 export interface LocalRedis {
+  /** The redis-server process (the bench counts its CPU time). */
+  pid: number;
   port: number;
   url: string;
   stop(): Promise<void>;
@@ -35,6 +37,7 @@ export async function startRedis(bin = 'redis-server'): Promise<LocalRedis> {
     });
   });
   return {
+    pid: child.pid!,
     port,
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initWeights } from '../../src/models/init-weights.ts';
-import { ADVISOR_THRESHOLDS, STRATEGY_MATRIX, type Advice } from '../../src/strategies/advisor.ts';
+import { ADVISOR_THRESHOLDS, STRATEGY_MATRIX, type Advice } from '../../src/training/advisor.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const data = join(resolve(repo, '..', 'shared'), 'datasets', 'hymenoptera');

@@ -4,10 +4,12 @@
  * through a shard; BullMQ's stalled-job check (every second here, via the URL) hands that shard to
  * another worker. Then: every image cached, the cache byte-identical to a plain `extract`, every
  * shard file whole, a second merge of the same shards changes nothing, and Redis keeps no jobs.
+ * And int8: a submission's shards carry its calibration, a worker pinned to fp32 leaves them to an
+ * int8 one, and the cache is byte-identical to plain `extract --precision int8`.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,7 @@ import { initWeights } from '../../src/models/init-weights.ts';
 import { mergeShards } from '../../src/queue/merge.ts';
 import { mergeQueueName, SHARD_QUEUE } from '../../src/queue/queue-url.ts';
 import { readShard, SHARD_EXT } from '../../src/queue/shard-file.ts';
-import { startRedis } from '../helpers/redis-server.ts';
+import { startRedis, type LocalRedis } from '../helpers/redis-server.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataset = resolve(root, '..', 'shared', 'datasets', 'hymenoptera');
@@ -53,17 +55,23 @@ interface WorkerProcess {
   log: string;
 }
 
-function startWorker(url: string): WorkerProcess {
-  const child = spawn('node', [cli, 'worker', '--queue', url, '--engine', 'onnx', '--threads', '1'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+function startWorker(url: string, ...args: string[]): WorkerProcess {
+  const child = spawn('node', [cli, 'worker', '--queue', url, '--engine', 'onnx', '--threads', '1', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   const w: WorkerProcess = { child, log: '' };
   child.stderr!.on('data', (d: Buffer) => (w.log += d.toString()));
   return w;
 }
 
-const exitOf = (child: ChildProcess) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => (child.exitCode !== null || child.signalCode !== null ? res({ code: child.exitCode, signal: child.signalCode }) : child.once('exit', (code, signal) => res({ code, signal }))));
+async function redisKeys(port: number): Promise<string[]> {
+  return (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--scan', '--pattern', 'bull:*'])).stdout.split('\n').filter(Boolean);
+}
 
-test('three queue workers, one killed mid-shard: every image cached once, bytes equal to plain extract, no half-written shard, no jobs left in Redis', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-queue-shared-'));
+/** Keys of anything but a queue's own bookkeeping: jobs, their children lists, locks. */
+const jobKeys = (keys: string[]): string[] => keys.filter((k) => !/:(events|meta|id|marker|stalled-check)$/.test(k));
+
+/** A temp folder, a redis-server and random-init weights, all removed after the test with any worker left in `workers`. */
+async function setUp(t: ExecutionContext, name: string): Promise<{ dir: string; redis: LocalRedis; workers: WorkerProcess[]; weights: string; unique: number }> {
+  const dir = await mkdtemp(join(tmpdir(), `tk-queue-${name}-`));
   const redis = await startRedis();
   const workers: WorkerProcess[] = [];
   t.teardown(async () => {
@@ -71,18 +79,24 @@ test('three queue workers, one killed mid-shard: every image cached once, bytes 
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  const url = `${redis.url}/0?stalledInterval=1000&lockDuration=2000`;
   const weights = join(dir, 'notop.h5');
   await initWeights(weights, { includeTop: false });
   const ds = await scanDataset(dataset, { valSplit: 0.2, seed: 0 });
-  const unique = new Set([...ds.splits.train, ...ds.splits.validation].map((i) => i.hash)).size;
+  return { dir, redis, workers, weights, unique: new Set([...ds.splits.train, ...ds.splits.validation].map((i) => i.hash)).size };
+}
+
+const exitOf = (child: ChildProcess) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => (child.exitCode !== null || child.signalCode !== null ? res({ code: child.exitCode, signal: child.signalCode }) : child.once('exit', (code, signal) => res({ code, signal }))));
+
+test.serial('three queue workers, one killed mid-shard: every image cached once, bytes equal to plain extract, no half-written shard, no jobs left in Redis', async (t) => {
+  const { dir, redis, workers, weights, unique } = await setUp(t, 'shared');
+  const url = `${redis.url}/0?stalledInterval=1000&lockDuration=2000`;
 
   for (let i = 0; i < 3; i++) workers.push(startWorker(url));
   await until('three workers connected', () => (workers.every((w) => w.log.includes('connected')) ? true : undefined));
 
   const cache = join(dir, 'queued');
   const shardDir = join(dir, 'shards');
-  const submit = spawn('node', [cli, 'extract', dataset, '--weights', weights, '--cache', cache, ...common, '--queue', url, '--shard-size', '24', '--shard-dir', shardDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const submit = spawn('node', [cli, 'extract', dataset, '--weights', weights, '--cache', cache, ...common, '--queue', url, '--precision', 'fp32', '--shard-size', '24', '--shard-dir', shardDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   submit.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -146,10 +160,45 @@ test('three queue workers, one killed mid-shard: every image cached once, bytes 
   const merges = new Queue(mergeQueueName(cache), { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'bull' });
   t.deepEqual(Object.values(await merges.getJobCounts()).filter((n) => n > 0), []);
   await merges.close();
-  const keys = (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(redis.port), '--scan', '--pattern', 'bull:*'])).stdout.split('\n').filter(Boolean);
+  const keys = await redisKeys(redis.port);
   t.true(keys.includes(`bull:${SHARD_QUEUE}:meta`), `the scan sees the queue's keys: ${keys.join(' ')}`);
-  t.deepEqual(keys.filter((k) => !/:(events|meta|id|marker|stalled-check)$/.test(k)), []);
+  t.deepEqual(jobKeys(keys), []);
 
   for (const w of survivors) w.child.kill('SIGTERM');
   for (const w of survivors) t.is((await exitOf(w.child)).code, 0, w.log);
+});
+
+test.serial('extract --queue --precision int8: the shards carry the calibration, an fp32-only worker leaves them, and the cache is byte-identical to plain extract --precision int8', async (t) => {
+  const { dir, redis, workers, weights, unique } = await setUp(t, 'int8');
+
+  const plain = join(dir, 'plain');
+  const single = await run('node', [cli, 'extract', dataset, '--weights', weights, '--cache', plain, ...common, '--engine', 'onnx', '--precision', 'int8'], { cwd: root });
+  t.regex(single.stderr, /extract: precision int8 \(/);
+  // The same calibration for the submission (calibrating again would give the same fingerprint; this skips the work).
+  const cache = join(dir, 'queued');
+  await cp(join(plain, 'calibration'), join(cache, 'calibration'), { recursive: true });
+
+  const fp32Only = startWorker(redis.url, '--precision', 'fp32');
+  const int8Only = startWorker(redis.url, '--precision', 'int8');
+  workers.push(fp32Only, int8Only);
+  await until('two workers connected', () => (workers.every((w) => w.log.includes('connected')) ? true : undefined));
+  const submitted = await run('node', [cli, 'extract', dataset, '--weights', weights, '--cache', cache, ...common, '--queue', redis.url, '--precision', 'int8', '--shard-size', '64', '--shard-dir', join(dir, 'shards')], { cwd: root });
+  t.regex(submitted.stderr, /extract: precision int8 \(/);
+  t.regex(submitted.stdout, new RegExp(`computed ${unique}, reused 0, skipped-unreadable 0 of ${unique}`));
+  t.regex(submitted.stdout, /block5_pool at 64px, int8, fingerprint/);
+  t.regex(fp32Only.log, /leaving int8 shards to other workers: this worker computes fp32 only \(--precision fp32\)/);
+  t.false(fp32Only.log.includes('started'), fp32Only.log);
+  t.regex(int8Only.log, /onnx-int8 engine loaded/);
+
+  const [a, b] = [await snapshot(plain), await snapshot(cache)];
+  t.is(b.entries.size, unique);
+  t.is(a.entries.size, unique);
+  let differing = 0;
+  for (const [key, value] of a.entries) if (!b.entries.get(key)?.equals(value)) differing++;
+  t.is(differing, 0, `${differing} int8 entries differ between the queued and the plain cache`);
+  t.is(b.meta, a.meta);
+  t.deepEqual(jobKeys(await redisKeys(redis.port)), []);
+
+  for (const w of workers) w.child.kill('SIGTERM');
+  for (const w of workers) t.is((await exitOf(w.child)).code, 0, w.log);
 });

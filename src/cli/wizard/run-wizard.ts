@@ -7,7 +7,7 @@ import { parseAugmentOptions } from '../../data/augment-options.ts';
 import { renderAugmentPreview } from '../../data/preview.ts';
 import { modelsDir } from '../../util/user-dirs.ts';
 import { REPORT_FILE } from '../../report/html-report.ts';
-import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../../strategies/advisor.ts';
+import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../../training/advisor.ts';
 import { planStrategy } from '../../strategies/plan.ts';
 import type { StrategyName } from '../../strategies/types.ts';
 import type { TrainEvent } from '../../training/events.ts';
@@ -52,7 +52,7 @@ export type WizardResult =
 /** The default learning rate of a strategy: its main phase's rate when `--lr` is not given (from the plan). */
 function defaultLr(strategy: StrategyName, base: ResolvedTrainOptions, epochs: number): number {
   // With two or more epochs the first phase is always the main one (finetune's warm-up included).
-  return planStrategy(strategy, { ...base, strategy, epochs: Math.max(2, epochs), lr: undefined }).phases[0]!.optimizer.lr;
+  return planStrategy(strategy, { ...base, epochs: Math.max(2, epochs), lr: undefined }).phases[0]!.optimizer.lr;
 }
 
 /**

@@ -15,9 +15,9 @@ import { layersModelToOnnx, ONNX_OUTPUT } from './layers-to-onnx.ts';
 import { createOnnxEngine, loadOnnxRuntime } from './onnx-engine.ts';
 import { prefixGraph, prefixLayers, type Int8Ranges } from './prefix-graph.ts';
 import { createTfjsEngine } from './tfjs-engine.ts';
-import type { EngineAvailability, EngineChoice, EngineName, PrefixEngine } from './types.ts';
+import type { EngineAvailability, EngineChoice, EngineName, PrefixEngine, StitchedModelEngine } from './types.ts';
 
-export type { EngineAvailability, EngineChoice, EngineName, PrefixEngine } from './types.ts';
+export type { EngineAvailability, EngineChoice, EngineName, NetworkEngine, PrefixEngine, StitchedModelEngine } from './types.ts';
 export { exportOnnx, layersModelToOnnx } from './layers-to-onnx.ts';
 export { onnxProviders } from './onnx-engine.ts';
 export type { Int8Ranges } from './prefix-graph.ts';
@@ -86,7 +86,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Prefix
   if (engine === 'tfjs') return createTfjsEngine(model, inputSize, cuts);
   try {
     const outputs = cuts.map((c) => ({ name: c, shape: model.getLayer(c).outputShape.slice(1) as number[] }));
-    if (!base.has(cut)) return await createOnnxModelEngine(model, { inputSize, docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}`, threads: options.threads, spinning: options.spinning, cut });
+    if (!base.has(cut)) return await onnxEngineOf(model, { inputSize, docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}`, threads: options.threads, spinning: options.spinning }, cut);
     const bytes = prefixGraph(prefixLayers(model), { inputSize, outputs: cuts, int8: options.int8 });
     return await createOnnxEngine({ model: bytes, inputSize, outputs, precision: options.int8 ? 'int8' : 'fp32', threads: options.threads, spinning: options.spinning, optimizedModelFilePath: options.optimizedModelFilePath });
   } finally {
@@ -94,8 +94,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Prefix
   }
 }
 
-/** Options of `createOnnxModelEngine`. */
-export interface OnnxModelEngineOptions {
+/** Options of `createStitchedModelEngine`. */
+export interface StitchedModelEngineOptions {
   /** Square input side in pixels (the model's input is NHWC `inputSize` x `inputSize` x 3). */
   inputSize: number;
   /** Description stored in the in-memory ONNX model. Default: the converter's. */
@@ -104,20 +104,25 @@ export interface OnnxModelEngineOptions {
   threads?: number;
   /** onnxruntime: idle intra-op workers spin instead of sleeping. Default: false. */
   spinning?: boolean;
-  /** What the engine calls its output in `cuts`. Default: the model's last layer name. */
-  cut?: string;
 }
 
 /**
- * Any chain-of-layers image model (a VGG16 prefix, or a run's stitched model ending in softmax)
- * converted in memory and run on onnxruntime. The caller keeps owning `model`: the session holds
- * its own copy of the weights. Throws UserError for layers the converter cannot express.
+ * A chain-of-layers image model converted in memory and run on onnxruntime, answering at `cut` (its
+ * last layer). The caller keeps owning `model`: the session holds its own copy of the weights.
+ * Throws UserError for layers the converter cannot express.
  */
-export async function createOnnxModelEngine(model: tf.LayersModel, options: OnnxModelEngineOptions): Promise<PrefixEngine> {
+function onnxEngineOf(model: tf.LayersModel, options: StitchedModelEngineOptions, cut: string): Promise<PrefixEngine> {
   const bytes = layersModelToOnnx(model, { docString: options.docString });
-  const shape = model.outputs[0]!.shape.slice(1) as number[];
-  const outputs = [{ name: ONNX_OUTPUT, shape, cut: options.cut ?? model.layers.at(-1)!.name }];
+  const outputs = [{ name: ONNX_OUTPUT, shape: model.outputs[0]!.shape.slice(1) as number[], cut }];
   return createOnnxEngine({ model: bytes, inputSize: options.inputSize, outputs, threads: options.threads, spinning: options.spinning });
+}
+
+/**
+ * A run's stitched model (ending in softmax) on onnxruntime, converted in memory; the caller keeps
+ * owning `model`. Throws UserError for layers the converter cannot express (run it on tfjs then).
+ */
+export function createStitchedModelEngine(model: tf.LayersModel, options: StitchedModelEngineOptions): Promise<StitchedModelEngine> {
+  return onnxEngineOf(model, options, model.layers.at(-1)!.name);
 }
 
 /**

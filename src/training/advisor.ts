@@ -5,10 +5,10 @@ import { createRng } from '../data/random.ts';
 import { InterruptedError } from '../errors.ts';
 import { readRandomInitMarker } from '../keras/index.ts';
 import { defaultOf, seedSchema } from '../options/pieces.ts';
-import { ArraySource } from '../training/batch-source.ts';
-import { cachedFeatures, decidePrecision, extractOrStop, splitItems, type FeatureOptions } from '../training/features.ts';
-import { fit, evaluate } from '../training/fit.ts';
-import type { StrategyName } from './types.ts';
+import type { StrategyName } from '../strategies/types.ts';
+import { ArraySource } from './batch-source.ts';
+import { cachedFeatures, decidePrecision, extractOrStop, splitItems, type FeatureOptions } from './features.ts';
+import { fit, lossAndAccuracy } from './fit.ts';
 
 /** The advisor's thresholds, printed with every recommendation. */
 export const ADVISOR_THRESHOLDS = {
@@ -113,7 +113,7 @@ async function probeAccuracy(dataset: Dataset, split: { train: DatasetItem[]; va
       shouldStop: () => o.signal?.aborted ?? false,
     });
     if (result.interrupted) throw new InterruptedError(`interrupted while the advisor trained its linear probe on ${cut}; the features extracted so far are cached.`);
-    return (await evaluate([dense], val, 64, classes)).acc;
+    return (await lossAndAccuracy([dense], val, 64, classes)).acc;
   } finally {
     probe.dispose();
   }
