@@ -11,48 +11,44 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem } from '../src/cache/extract-features.ts';
 import { exportFeatures } from '../src/cache/export-features.ts';
-import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../src/cache/precision.ts';
 import { ExtractProgressRenderer } from '../src/cli/render/extract-progress.ts';
 import { splitNames } from '../src/data/dataset.ts';
 import { scanDataset, withoutPaths } from '../src/data/scan.ts';
 import { describeUnreadable } from '../src/data/unreadable.ts';
 import { describeError, UserError } from '../src/errors.ts';
-import { VGG16_LAYER_NAMES } from '../src/models/vgg16-spec.ts';
-import { featureCacheDir } from '../src/util/user-dirs.ts';
+import { addScanFlags, parseScanFlags } from '../src/cli/flags/scan.ts';
+import { sharedOption } from '../src/cli/flags/shared.ts';
+import { cutSchema, pickOptions } from '../src/options/pieces.ts';
 import { parseOrThrow } from '../src/util/validate.ts';
 
 const schema = z.object({
   weights: z.string().min(1),
-  cuts: z.string().transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean)),
-  inputSize: z.coerce.number().int().min(32),
-  cache: z.string().min(1),
-  engine: z.enum(['auto', 'onnx', 'tfjs']),
-  precision: precisionSchema,
+  cuts: z.string().transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean)).pipe(z.array(cutSchema.unwrap()).min(1)),
+  ...pickOptions('inputSize', 'cache', 'engine', 'precision'),
   workers: z.coerce.number().int().min(1),
   batchSize: z.coerce.number().int().min(1),
   export: z.enum(['npy', 'h5']).optional(),
   out: z.string().optional(),
 });
 
-const program = new Command('cache-bottlenecks')
+const program = addScanFlags(new Command('cache-bottlenecks'))
   .argument('<data-dirs...>', 'image folders (one sub-folder per class, optionally split)')
   .requiredOption('--weights <file>', 'VGG16 Keras weights')
   .option('--cuts <layers>', 'comma-separated cut layers', EXTRACT_DEFAULTS.cut)
-  .option('--input-size <px>', 'square input side', String(EXTRACT_DEFAULTS.inputSize))
-  .option('--cache <dir>', 'feature cache directory', featureCacheDir())
-  .addOption(new Option('--engine <name>').choices(['auto', 'onnx', 'tfjs']).default('auto'))
-  .addOption(new Option('--precision <p>', 'feature precision').choices(PRECISION_CHOICES).default(DEFAULT_PRECISION))
+  .addOption(sharedOption('inputSize', 'square input side'))
+  .addOption(sharedOption('cache', 'feature cache directory'))
+  .addOption(sharedOption('engine', 'auto | onnx | tfjs'))
+  .addOption(sharedOption('precision', 'feature precision: auto | fp32 | int8'))
   .option('--workers <n>', 'extraction processes', '1')
   .option('--batch-size <n>', 'images per engine call', String(EXTRACT_DEFAULTS.batchSize))
   .addOption(new Option('--export <format>', 'also export features for Python').choices(['npy', 'h5']))
   .option('--out <dir>', 'export directory (with --export)')
-  .action(async (dirs: string[], raw: unknown) => {
+  .action(async (dirs: string[], raw: Record<string, unknown>) => {
     const o = parseOrThrow(schema, raw, 'cache-bottlenecks options', { asFlags: true });
-    const unknownCut = o.cuts.find((c) => !VGG16_LAYER_NAMES.includes(c));
-    if (unknownCut) throw new UserError(`--cuts: '${unknownCut}' is not a VGG16 conv-base layer; expected names like block3_pool,block4_pool,block5_pool`);
+    const scan = parseScanFlags(raw);
     if (o.export && !o.out) throw new UserError('--export needs --out DIR for the exported files');
     for (const dir of dirs) {
-      const dataset = await scanDataset(dir);
+      const dataset = await scanDataset(dir, scan);
       const items: ExtractItem[] = splitNames(dataset).flatMap((s) => dataset.splits[s] ?? []);
       console.log(`== ${dir} @ ${o.cuts.join(', ')}`);
       const reporter = new ExtractProgressRenderer();

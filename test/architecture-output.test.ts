@@ -1,28 +1,20 @@
 import test from 'ava';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { libraryFiles } from './helpers/imports.ts';
 import { findOutputWrites } from './helpers/output-writes.ts';
 
-const src = fileURLToPath(new URL('../src', import.meta.url));
-
-/** Every .ts file under src/ outside src/cli/ (the library: it reports through return values and events). */
-async function libraryFiles(): Promise<string[]> {
-  const entries = await readdir(src, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
-    .map((e) => relative(src, join(e.parentPath, e.name)))
-    .filter((path) => !path.startsWith(`cli${sep}`))
-    .sort();
-}
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 test('no file under src/ outside src/cli/ writes to stdout or stderr', async (t) => {
-  const files = await libraryFiles();
-  t.true(files.length > 100, `${files.length} library files found under ${src}`);
-  t.true(files.includes(join('training', 'train.ts')) && !files.some((f) => f.startsWith('cli')));
+  // The library reports through return values and events.
+  const files = await libraryFiles(root);
+  t.true(files.length > 100, `${files.length} library files found under src/`);
+  t.true(files.includes('src/training/train.ts') && !files.some((f) => f.startsWith('src/cli')));
   const writes: string[] = [];
   for (const file of files) {
-    for (const w of findOutputWrites(await readFile(join(src, file), 'utf8'))) writes.push(`src/${file}:${w.line}: ${w.code}`);
+    for (const w of findOutputWrites(await readFile(join(root, file), 'utf8'))) writes.push(`${file}:${w.line}: ${w.code}`);
   }
   t.deepEqual(writes, [], 'the library emits events or returns values; the CLI (src/cli/) prints them');
 });

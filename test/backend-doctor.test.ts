@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Diagnosis } from '../src/backend/doctor.ts';
+import type { Diagnosis } from '../src/cli/diagnose.ts';
 import { installedVersion } from '../src/backend/installed-packages.ts';
 import { OFFICIAL_FILES } from '../src/models/fetch.ts';
 

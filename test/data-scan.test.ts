@@ -32,11 +32,11 @@ test('class folders: hidden files, Thumbs.db, non-images ignored; upper-case, un
   t.true(ds.warnings.some((w) => w.includes('empty class')));
   t.regex(ds.splits.train[0]!.hash!, /^[0-9a-f]{64}$/);
   t.deepEqual(JSON.parse(JSON.stringify(ds)), ds, 'serialisable as plain JSON');
-  t.deepEqual(await scanDataset(root, { seed: 7 }), ds, 'same seed, same split');
-  const other = await scanDataset(root, { seed: 8 });
+  t.deepEqual(await scanDataset(root, { valSplit: 0.2, seed: 7 }), ds, 'same seed, same split');
+  const other = await scanDataset(root, { valSplit: 0.2, seed: 8 });
   t.notDeepEqual(other.splits.validation.map((i) => i.path), ds.splits.validation.map((i) => i.path));
 
-  const report = await checkDataset(root, { seed: 7 });
+  const report = await checkDataset(root, { valSplit: 0.2, seed: 7 });
   t.true(report.usable);
   t.deepEqual(report.ignoredFiles, [join(root, 'chats noirs', 'notes.txt')]);
   t.deepEqual(report.formats, { jpeg: 10, png: 5 });
@@ -53,7 +53,7 @@ test('train/val/test layout; unreadable files listed and skipped; duplicates acr
   await image(join(root, 'test', 'a', '1.jpg'), '#aa0000');
   await writeFile(join(root, 'train', 'b', 'broken.jpg'), '');
 
-  const report = await checkDataset(root);
+  const report = await checkDataset(root, { valSplit: 0.2, seed: 0 });
   t.is(report.layout, 'presplit');
   t.deepEqual(report.classes, ['a', 'b']);
   t.deepEqual(report.splits.train?.counts, [2, 2]);
@@ -72,13 +72,13 @@ test('fewer than two usable classes: scan throws naming them, check reports unus
   const root = await mkdtemp(join(tmpdir(), 'tk-scan-'));
   await image(join(root, 'only', '1.jpg'), '#ff0000');
   await mkdir(join(root, 'hollow'));
-  const err = await t.throwsAsync(scanDataset(root), { instanceOf: UserError });
+  const err = await t.throwsAsync(scanDataset(root, { valSplit: 0.2, seed: 0 }), { instanceOf: UserError });
   t.regex(err!.message, /found 1 class\(es\) with images \(only\); empty: hollow/);
   // Scanning does not decode, so a folder of broken files still looks like a class; check decodes.
   await mkdir(join(root, 'broken'));
   await writeFile(join(root, 'broken', 'x.png'), 'not a png');
-  t.deepEqual((await scanDataset(root)).classes, ['broken', 'only']);
-  const report = await checkDataset(root);
+  t.deepEqual((await scanDataset(root, { valSplit: 0.2, seed: 0 })).classes, ['broken', 'only']);
+  const report = await checkDataset(root, { valSplit: 0.2, seed: 0 });
   t.false(report.usable);
   t.regex(report.error!, /\(only\); empty: broken;/);
   t.is(report.unreadable.length, 1);

@@ -55,7 +55,7 @@ test('extract --workers 2 --float16 through the CLI caches every image once in h
 
   // The same prefix in float32 on onnx in this process: within engine agreement (1e-4 x max(1, |v|))
   // plus half-precision rounding (2^-11 relative).
-  const items = (await scanDataset(f.data)).splits.train!;
+  const items = (await scanDataset(f.data, { valSplit: 0.2, seed: 0 })).splits.train!;
   const prefix = { weights: f.weights, cut: 'block2_pool', inputSize: SIZE };
   const half = await loadFeatures(items, { ...prefix, cache });
   await extractFeatures(items, { ...prefix, cache: join(f.dir, 'cache32'), engine: 'onnx' });
@@ -82,7 +82,8 @@ const bottlenecks = (args: string[]) => run(process.execPath, ['--import', 'tsx'
   const h5 = await bottlenecks([...common, '--export', 'h5', '--out', join(f.dir, 'h5')]);
   t.is(h5.stdout.match(/computed 0, reused 7/g)?.length, 1, h5.stdout);
 
-  const items = (await scanDataset(f.data)).splits.train!;
+  // The script splits as every command does, with the shared default seed (1337).
+  const items = (await scanDataset(f.data, { valSplit: 0.2, seed: 1337 })).splits.train!;
   for (const [cut, side, channels] of [['block1_pool', 16, 64], ['block2_pool', 8, 128]] as const) {
     const { features } = await loadFeatures(items, { weights: f.weights, cut, inputSize: SIZE, cache });
     const script = `

@@ -44,7 +44,7 @@ test('a dataset cache exports to .npy and HDF5 with features, labels and class n
   }
   const weights = join(dir, 'w.h5');
   await writeLegacyWeights(weights, randomVgg16(3).layers);
-  const dataset = await scanDataset(join(dir, 'data'));
+  const dataset = await scanDataset(join(dir, 'data'), { valSplit: 0.2, seed: 0 });
   const prefix = { weights, cut: 'block2_pool', inputSize: 32, cache: join(dir, 'cache') };
   await extractFeatures([...dataset.splits.train, ...dataset.splits.validation], { ...prefix, batchSize: 4 });
   const expected = await loadFeatures(dataset.splits.validation, prefix);

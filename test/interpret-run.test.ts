@@ -86,18 +86,18 @@ test.serial('run summary marks frozen and trainable layers as the strategy train
   t.regex(stdout, /Trainable params: 1,026\n/);
 });
 
-test.serial('on a weights file; user errors are one line with exit code 1', async (t) => {
+test.serial('on a weights file; errors are one line, exit code 2 for a wrong invocation and 1 otherwise', async (t) => {
   await tk('visualize', 'kernels', '--weights', weights, '--layer', 'block3_conv2', '--filters', '0-3', '--channels', '0-7', '--out', join(tmp, 'k3.png'));
   t.deepEqual((await sizeOf(join(tmp, 'k3.png')))[1], 22 + 4 * (33 + 14 + 4) + 4);
   // `warned`: the weights were used (the init-weights file is flagged once) before the error.
-  for (const [args, message, warned] of [
-    [['visualize', 'kernels', '--weights', weights, '--layer', 'block1_pool', '--out', join(tmp, 'x.png')], /"block1_pool" is a MaxPooling2D, not a Conv2D/, true],
-    [['visualize', 'maximize', '--weights', weights, '--layer', 'block1_conv1', '--filters', '3-1', '--out', join(tmp, 'x.png')], /"3-1" .* not a valid range/, false],
-    [['visualize', 'activations', image, '--weights', join(tmp, 'missing.h5'), '--layer', 'block1_conv1', '--out', join(tmp, 'x.png')], /missing\.h5 not found/, false],
-    [['visualize', 'gradcam', image, '--out', join(tmp, 'x.png')], /gradcam takes RUN_DIR IMAGE/, false],
+  for (const [args, message, warned, code] of [
+    [['visualize', 'kernels', '--weights', weights, '--layer', 'block1_pool', '--out', join(tmp, 'x.png')], /"block1_pool" is a MaxPooling2D, not a Conv2D/, true, 1],
+    [['visualize', 'maximize', '--weights', weights, '--layer', 'block1_conv1', '--filters', '3-1', '--out', join(tmp, 'x.png')], /--filters: "3-1" .* not a valid range/, false, 2],
+    [['visualize', 'activations', image, '--weights', join(tmp, 'missing.h5'), '--layer', 'block1_conv1', '--out', join(tmp, 'x.png')], /missing\.h5 not found/, false, 1],
+    [['visualize', 'gradcam', image, '--out', join(tmp, 'x.png')], /gradcam takes RUN_DIR IMAGE/, false, 2],
   ] as const) {
     const err = await t.throwsAsync(tk(...args));
-    t.is((err as unknown as { code?: number }).code, 1);
+    t.is((err as unknown as { code?: number }).code, code, args.join(' '));
     const stderr = (err as unknown as { stderr: string }).stderr.trim();
     t.regex(stderr, message);
     const [error, ...warnings] = stderr.split('\n').reverse();

@@ -4,7 +4,7 @@ import { access, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PRECISION } from '../src/cache/precision.ts';
+import { defaultOf, precisionSchema } from '../src/options/pieces.ts';
 import { extractFeatures } from '../src/cache/extract-features.ts';
 import { scanDataset } from '../src/data/scan.ts';
 import { initWeights } from '../src/models/init-weights.ts';
@@ -149,7 +149,7 @@ ptyTest('Ctrl-C in the wizard while the advisor measures: its linear probe stops
   // Validation images are not calibrated on: the same int8 calibration the wizard decides on its training images.
   const items = [...dataset.splits.train, ...dataset.splits.validation.map((i) => ({ ...i, augment: false }))];
   // Both probe cuts already cached (one pass, the wizard's default precision), so Ctrl-C lands in the probes' training.
-  await extractFeatures(items, { weights, inputSize: 64, cache: wizardCache, cut: 'block5_pool', extraCuts: ['block3_pool'], precision: DEFAULT_PRECISION });
+  await extractFeatures(items, { weights, inputSize: 64, cache: wizardCache, cut: 'block5_pool', extraCuts: ['block3_pool'], precision: defaultOf(precisionSchema) });
   const wizard = await wizardUpToSimilarity();
   t.regex(wizard.screen, /warning: random-init weights: accuracy here says nothing about ImageNet transfer/);
   wizard.type(KEY.enter); // "not sure: let the advisor measure it"

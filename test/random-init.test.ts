@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
-import { diagnose } from '../src/backend/doctor.ts';
+import { diagnose } from '../src/cli/diagnose.ts';
 import { formatDiagnosis } from '../src/cli/doctor.ts';
 import { scanDataset } from '../src/data/scan.ts';
 import { RANDOM_INIT_ATTR, writeString } from '../src/keras/h5-attrs.ts';

@@ -11,7 +11,7 @@ import { pipCudaLibraries, PIP_CUDA_LIBRARIES } from '../src/backend/cuda-librar
 import { setupTensorflow, type SetupEvent } from '../src/backend/tensorflow/setup.ts';
 import { variantDir } from '../src/backend/tensorflow/variants.ts';
 import { formatDiagnosis } from '../src/cli/doctor.ts';
-import type { Diagnosis } from '../src/backend/doctor.ts';
+import type { Diagnosis } from '../src/cli/diagnose.ts';
 import { UserError } from '../src/errors.ts';
 
 test('the venv lives under TRANSFERKIT_HOME, else XDG_CACHE_HOME/transferkit, else ~/.cache/transferkit', (t) => {

@@ -38,6 +38,7 @@ async function measure(p: Phase, weights: string, work: string): Promise<Record<
   const { extractFeatures, loadFeatures, resolvePrefix } = await import('../../src/cache/extract-features.ts');
   const { FeatureStore, featureKey } = await import('../../src/cache/feature-store.ts');
   const { scanDataset } = await import('../../src/data/scan.ts');
+  const { defaultSplit } = await import('../../src/options/pieces.ts');
   if (p.phase === 'engine') {
     const { engine, size, batch, threads } = p as unknown as { engine: 'onnx' | 'tfjs'; size: number; batch: number; threads?: number };
     const e = await createEngine({ weights, inputSize: size, engine, backend: 'wasm', threads });
@@ -55,7 +56,7 @@ async function measure(p: Phase, weights: string, work: string): Promise<Record<
     const gflop = size === 224 ? { gflopPerCpuSec: +(VGG16_CONV_GFLOP_224 / cpuSecPerImg).toFixed(1) } : {};
     return { engine: e.name, size, batch, ...(engine === 'onnx' ? { threads: threads ?? cpus().length } : {}), images, imgPerSec: +(images / seconds).toFixed(2), cpuSecPerImg: +cpuSecPerImg.toFixed(3), ...gflop, peakRssMB: peakRssMB() };
   }
-  const ds = await scanDataset(dataset);
+  const ds = await scanDataset(dataset, defaultSplit());
   const items = [...ds.splits.train, ...ds.splits.validation];
   if (p.phase === 'extract') {
     const { engine, workers, images, size } = p as unknown as { engine: 'onnx' | 'tfjs'; workers: number; images: number; size: number };

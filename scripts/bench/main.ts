@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { extractFeatures } from '../../src/cache/extract-features.ts';
 import { scanDataset } from '../../src/data/scan.ts';
+import { defaultSplit } from '../../src/options/pieces.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { splitItems } from '../../src/training/features.ts';
 import { train } from '../../src/training/train.ts';
@@ -75,7 +76,7 @@ export default async function bench(): Promise<unknown> {
     const beforeCache = join(dir, 'cache-before');
     const beforeStart = performance.now();
     const beforeCpu = process.cpuUsage();
-    const dataset = await scanDataset(data, { seed: 1337 });
+    const dataset = await scanDataset(data, defaultSplit());
     const items = splitItems({ train: dataset.splits.train, validation: dataset.splits.validation });
     let beforeExtraction = 0;
     for (const cut of ['block5_pool', 'block3_pool', 'block4_pool']) {

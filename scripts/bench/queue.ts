@@ -92,13 +92,14 @@ export default async function bench(): Promise<Record<string, unknown>> {
   const { extractOnQueue } = await import('../../src/queue/submit.ts');
   const { parseQueueUrl } = await import('../../src/queue/queue-url.ts');
   const { scanDataset } = await import('../../src/data/scan.ts');
+  const { defaultSplit } = await import('../../src/options/pieces.ts');
   const { startRedis } = await import('../../test/helpers/redis-server.ts');
   const work = await mkdtemp(join(tmpdir(), 'tk-bench-queue-'));
   const redis = await startRedis();
   try {
     const weights = join(work, 'notop.h5');
     await initWeights(weights, { includeTop: false });
-    const ds = await scanDataset(dataset);
+    const ds = await scanDataset(dataset, defaultSplit());
     const all = [...ds.splits.train, ...ds.splits.validation];
     const warmCount = BATCH * Math.max(...WORKERS);
     if (!(IMAGES >= BATCH * 2 && IMAGES + warmCount <= all.length)) throw new Error(`bench queue: BENCH_QUEUE_IMAGES must be ${BATCH * 2}..${all.length - warmCount} (${warmCount} more photos warm the workers)`);

@@ -5,7 +5,6 @@
  * '@tensorflow/tfjs'` and call {@link initBackend} before using it.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError, UserError } from '../errors.ts';
 import { activateCandidate, BACKEND_NAMES, CANDIDATES, loadCandidate, type BackendCandidate, type BackendName, type LoadResult, type NativeOrigin } from './candidates.ts';
@@ -54,13 +53,14 @@ export interface BackendReport {
   candidates: BackendStatus[];
 }
 
-const preferenceSchema = z.enum(['auto', ...BACKEND_NAMES]);
+/** A backend name from the user (`--backend`, TRANSFERKIT_BACKEND, options): auto or one of BACKEND_NAMES. */
+export const backendPreferenceSchema = z.enum(['auto', ...BACKEND_NAMES]);
 
 /** Validates a backend name from the user; `from` names where it came from for the message. */
 export function parseBackendPreference(value: string, from: string): BackendPreference {
-  const parsed = preferenceSchema.safeParse(value.trim().toLowerCase());
+  const parsed = backendPreferenceSchema.safeParse(value.trim().toLowerCase());
   if (!parsed.success) {
-    throw new UsageError(`unknown backend "${value}" (from ${from}); expected one of: ${preferenceSchema.options.join(', ')}`);
+    throw new UsageError(`unknown backend "${value}" (from ${from}); expected one of: ${backendPreferenceSchema.options.join(', ')}`);
   }
   return parsed.data;
 }
@@ -128,12 +128,6 @@ export function initBackend(preference?: BackendPreference): Promise<BackendInfo
   const result = queue.then(run, run);
   queue = result.catch(() => undefined);
   return result;
-}
-
-/** {@link initBackend} honouring the CLI's global `--backend` option (then TRANSFERKIT_BACKEND). */
-export function initBackendFromCli(cmd: Command): Promise<BackendInfo> {
-  const backend = (cmd.optsWithGlobals() as { backend?: string }).backend;
-  return initBackend(backend === undefined ? undefined : parseBackendPreference(backend, '--backend'));
 }
 
 function tfNameOf(name: BackendName): string {

@@ -5,14 +5,14 @@
  */
 import { availableParallelism } from 'node:os';
 import type { BackendPreference } from '../backend/index.ts';
-import { DEFAULT_RESIZE, type ResizeMode } from '../data/decode.ts';
+import type { ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
 import { missingFileReason, uniqueByPath, type UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
 import { createEngine } from '../models/engines/index.ts';
-import { featureCacheDir } from '../util/user-dirs.ts';
 import { engineOptions } from './jobs.ts';
-import { FP32, int8Ranges, resolvePrecision, type PrecisionChoice, type PrecisionDecision, type ResolvedPrecision, type ResolvePrecisionOptions } from './precision.ts';
+import { cacheSchema, cutSchema, defaultOf, engineSchema, inputSizeSchema, resizeSchema, type PrecisionChoice } from '../options/pieces.ts';
+import { FP32, int8Ranges, resolvePrecision, type PrecisionDecision, type ResolvedPrecision, type ResolvePrecisionOptions } from './precision.ts';
 import type { EngineChoice, PrefixEngine } from '../models/engines/types.ts';
 import { VGG16_PREPROCESSING } from '../models/preprocess.ts';
 import { augmentationVariant, isNoAugmentation } from '../data/augment.ts';
@@ -40,12 +40,12 @@ export interface PrefixOptions {
   inputSize?: number;
   /** How images are fitted to the input. Default: DEFAULT_RESIZE (Keras `load_img`, Pillow nearest). */
   resize?: ResizeMode;
-  /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
+  /** Feature cache directory. Default: `~/.cache/transferkit/features` (options/'s `cache`). */
   cache?: string;
   /**
    * Precision of the features. Extraction takes a choice (`auto` decides per run, see
    * `resolvePrecision`); reading needs the decided one (`ExtractSummary.precision`). Default: fp32
-   * here; `train`, the wizard and the commands default to DEFAULT_PRECISION (auto).
+   * here; `train`, the wizard and the commands default to options/'s `precision` (auto).
    */
   precision?: PrecisionChoice | ResolvedPrecision;
 }
@@ -76,11 +76,11 @@ export interface ExtractOptions extends PrefixOptions {
 }
 
 export const EXTRACT_DEFAULTS = {
-  cut: 'block5_pool',
-  inputSize: 224,
-  resize: DEFAULT_RESIZE,
+  cut: defaultOf(cutSchema),
+  inputSize: defaultOf(inputSizeSchema),
+  resize: defaultOf(resizeSchema),
   augmentCopies: 0,
-  engine: 'auto',
+  engine: defaultOf(engineSchema),
   workers: 1,
   batchSize: 8,
   dtype: 'float32',
@@ -219,7 +219,7 @@ export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
 
 /** Fill the cache for `items`; resolves with what was computed, reused and skipped. */
 export async function extractFeatures(items: readonly ExtractItem[], options: ExtractOptions): Promise<ExtractSummary> {
-  const o = { ...EXTRACT_DEFAULTS, ...options, cache: options.cache ?? featureCacheDir() };
+  const o = { ...EXTRACT_DEFAULTS, ...options, cache: options.cache ?? defaultOf(cacheSchema) };
   const started = performance.now();
   const cuts = [...new Set([o.cut, ...(o.extraCuts ?? [])])];
   const { precision, decision } = await decidePrecision(items, o, cuts);
@@ -321,7 +321,7 @@ export async function loadFeatures(items: readonly ExtractItem[], options: LoadF
   const { fingerprint } = await resolvePrefix(options);
   const copy = options.copy ?? 0;
   const variant = variantIds(copy, options.augmentation)[copy]!;
-  const store = await FeatureStore.open(options.cache ?? featureCacheDir(), { readOnly: true });
+  const store = await FeatureStore.open(options.cache ?? defaultOf(cacheSchema), { readOnly: true });
   try {
     const meta = store.getMeta(fingerprint);
     const hashes = await Promise.all(items.map(itemHash));

@@ -8,12 +8,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { BackendPreference } from '../backend/index.ts';
 import type { ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
 import { createRng, shuffled } from '../data/random.ts';
 import { UserError } from '../errors.ts';
+import type { PrecisionChoice } from '../options/pieces.ts';
 import { calibrationPass, CALIBRATION_CUTS, compareWithReference, GUARD_CUTS, guardCutFor, int8WeightBits, type CalibrationMethod, type CutAgreement } from '../models/engines/calibrate.ts';
 import { createEngine, onnxProviders, resolveEngine } from '../models/engines/index.ts';
 import type { Int8Ranges } from '../models/engines/prefix-graph.ts';
@@ -23,15 +23,6 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { decodeBatch, toInput } from './batch-runner.ts';
 import { requireCacheFolder } from './feature-store.ts';
 import { weightsFileHash } from './fingerprint.ts';
-
-export type PrecisionChoice = 'auto' | 'fp32' | 'int8';
-export const PRECISION_CHOICES = ['auto', 'fp32', 'int8'] as const satisfies readonly PrecisionChoice[];
-
-/** `--precision` of train, extract, wizard, cache-bottlenecks and `train()`. */
-export const DEFAULT_PRECISION: PrecisionChoice = 'auto';
-
-/** The one zod piece every command and `train()` parse `precision` with. */
-export const precisionSchema = z.enum(PRECISION_CHOICES).default(DEFAULT_PRECISION);
 
 /** A decided precision: fp32, or int8 under one calibration (its fingerprint keys the cache). */
 export type ResolvedPrecision = { precision: 'fp32' } | { precision: 'int8'; calibration: string };

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
+import { addAugmentFlags, parseAugmentFlags } from './flags/augment.ts';
 import { renderAugmentPreview } from '../data/preview.ts';
-import { addScanFlags, parseScanFlags } from '../data/scan-flags.ts';
+import { addScanFlags, parseScanFlags } from './flags/scan.ts';
 import { scanDataset } from '../data/scan.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { writeFileAtomic } from '../util/atomic.ts';

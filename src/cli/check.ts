@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkDataset, formatCheckReport } from '../data/check.ts';
-import { parseScanFlags, addScanFlags } from '../data/scan-flags.ts';
+import { addScanFlags, parseScanFlags } from './flags/scan.ts';
 
 /** `transferkit check DATA_DIR [--json]`: what training would see in a folder, before training. */
 export function register(program: Command): void {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { parseBackendPreference, type NativeOrigin } from '../backend/index.ts';
-import { diagnose, type Diagnosis, type WeightsFileStatus } from '../backend/doctor.ts';
+import type { NativeOrigin } from '../backend/index.ts';
+import { backendFromCli } from './backend.ts';
+import { diagnose, type Diagnosis, type WeightsFileStatus } from './diagnose.ts';
 import { parseOrThrow } from '../util/validate.ts';
 
 const optionsSchema = z.object({
@@ -76,9 +77,7 @@ export function register(program: Command): void {
     .option('--models-dir <dir>', 'folder to look for weights in (default: ~/.cache/transferkit/models, or $TRANSFERKIT_HOME/models)')
     .action(async (raw: unknown, cmd: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'doctor options', { asFlags: true });
-      const flag = (cmd.optsWithGlobals() as { backend?: string }).backend;
-      const backend = flag === undefined ? undefined : parseBackendPreference(flag, '--backend');
-      const report = await diagnose({ backend, md5: o.md5, modelsDir: o.modelsDir });
+      const report = await diagnose({ backend: backendFromCli(cmd), md5: o.md5, modelsDir: o.modelsDir });
       console.log(o.json ? JSON.stringify(report, null, 2) : formatDiagnosis(report));
     });
 }

@@ -1,19 +1,21 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { initBackendFromCli } from '../backend/index.ts';
+import { initBackendFromCli } from './backend.ts';
 import { describeUnreadable } from '../data/unreadable.ts';
-import { evaluateRun } from '../inference/evaluate.ts';
+import { EVALUATE_DEFAULTS, evaluateRun } from '../inference/evaluate.ts';
 import { formatClassificationReport, formatConfusion } from '../inference/metrics.ts';
 import { EVALUATION_FILES } from '../run/files.ts';
 import type { EvaluationReport } from '../run/schemas.ts';
+import { OPTION_PIECES } from '../options/pieces.ts';
+import { defaultNote, sharedOption } from './flags/shared.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   json: z.boolean().default(false),
-  worst: z.coerce.number().int().min(0).default(10),
-  batchSize: z.coerce.number().int().positive().default(16),
-  engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+  worst: z.coerce.number().int().min(0).default(EVALUATE_DEFAULTS.worst),
+  batchSize: z.coerce.number().int().positive().default(EVALUATE_DEFAULTS.batchSize),
+  engine: OPTION_PIECES.engine,
 });
 
 function formatReport(r: EvaluationReport): string {
@@ -42,9 +44,9 @@ export function register(program: Command): void {
     .description('Accuracy, per-class precision/recall/F1, confusion matrix and most confidently wrong images of a trained run')
     .argument('<RUN_DIR>', 'run directory written by `transferkit train`')
     .argument('[DATA_DIR]', "image folder with one sub-folder per class (default: the run's test/ split, else its validation split)")
-    .option('--worst <n>', 'confidently wrong images to list', '10')
-    .option('--batch-size <n>', 'images per forward pass', '16')
-    .option('--engine <name>', 'inference engine: auto (onnx when onnxruntime loads) | onnx | tfjs', 'auto')
+    .option('--worst <n>', `confidently wrong images to list${defaultNote(optionsSchema.shape.worst)}`)
+    .option('--batch-size <n>', `images per forward pass${defaultNote(optionsSchema.shape.batchSize)}`)
+    .addOption(sharedOption('engine', 'inference engine: auto (onnx when onnxruntime loads) | onnx | tfjs'))
     .option('--json', 'print evaluation.json instead of text')
     .action(async (runDir: string, dataDir: string | undefined, raw: unknown, cmd: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'evaluate options', { asFlags: true });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { initBackendFromCli } from '../backend/index.ts';
+import { initBackendFromCli } from './backend.ts';
 import { EXPORT_FORMATS, exportRun } from '../export/export-run.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { warnIfRandomInit } from './warnings.ts';

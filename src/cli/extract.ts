@@ -1,29 +1,25 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { z } from 'zod';
-import { parseBackendPreference } from '../backend/index.ts';
 import { EXTRACT_DEFAULTS, extractFeatures, type ExtractItem, type ExtractSummary } from '../cache/extract-features.ts';
-import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../cache/precision.ts';
+import { parseQueueUrl, type QueueSettings } from '../queue/queue-url.ts';
 import { ExtractProgressRenderer } from './render/extract-progress.ts';
 import type { QueueExtractEvent, QueueExtractOptions } from '../queue/submit.ts';
-import { featureCacheDir } from '../util/user-dirs.ts';
-import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { isNoAugmentation } from '../data/augment.ts';
 import { splitNames } from '../data/dataset.ts';
 import { scanDataset } from '../data/scan.ts';
-import { addScanFlags, parseScanFlags } from '../data/scan-flags.ts';
 import { describeUnreadable } from '../data/unreadable.ts';
+import { pickOptions } from '../options/pieces.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { backendFromCli } from './backend.ts';
+import { addAugmentFlags, parseAugmentFlags } from './flags/augment.ts';
+import { addScanFlags, parseScanFlags } from './flags/scan.ts';
+import { addSharedFlags } from './flags/shared.ts';
 import { warnIfRandomInit } from './warnings.ts';
 
+// The shared pieces: with the same flags, extract fills exactly the cache entries `train` reads.
 const optionsSchema = z.object({
+  ...pickOptions('cut', 'inputSize', 'resize', 'augmentCopies', 'cache', 'engine', 'precision'),
   weights: z.string().min(1),
-  cut: z.string().min(1),
-  inputSize: z.coerce.number().int().min(32),
-  augmentCopies: z.coerce.number().int().min(0),
-  cache: z.string().min(1),
-  engine: z.enum(['auto', 'onnx', 'tfjs']),
-  precision: precisionSchema,
   workers: z.coerce.number().int().min(1).max(64),
   batchSize: z.coerce.number().int().min(1).max(256),
   float16: z.boolean().default(false),
@@ -52,17 +48,17 @@ export function formatSummary(s: ExtractSummary): string {
 async function extractOnQueue(
   items: ExtractItem[],
   common: Omit<QueueExtractOptions, 'queue' | 'dataRoot'>,
-  o: { queue: string; dataRoot: string; shardSize?: number; shardDir?: string },
+  o: { queue: QueueSettings; dataRoot: string; shardSize?: number; shardDir?: string },
   reporter: ExtractProgressRenderer,
 ): Promise<ExtractSummary> {
-  const [{ parseQueueUrl }, { extractOnQueue: submit }] = await Promise.all([import('../queue/queue-url.ts'), import('../queue/submit.ts')]);
+  const { extractOnQueue: submit } = await import('../queue/submit.ts');
   const onEvent = (e: QueueExtractEvent): void => {
     if (e.type === 'progress') reporter.update(e.progress);
     else if (e.type === 'precision') process.stderr.write(`extract: ${e.decision.message}\n`);
     else if (e.type === 'enqueued') process.stderr.write(`extract: enqueued ${e.images} images in ${e.shards} shards (merge job ${e.flow}); shards go to ${e.shardDir}\n`);
     else process.stderr.write(`extract: merged ${e.shards} shards, ${e.written} new cache entries\n`);
   };
-  return submit(items, { ...common, queue: parseQueueUrl(o.queue), dataRoot: o.dataRoot, shardSize: o.shardSize, shardDir: o.shardDir, onEvent });
+  return submit(items, { ...common, queue: o.queue, dataRoot: o.dataRoot, shardSize: o.shardSize, shardDir: o.shardDir, onEvent });
 }
 
 /** `transferkit extract`: fill the bottleneck feature cache for a data folder. */
@@ -72,12 +68,6 @@ export function register(program: Command): void {
     .description('Compute the frozen VGG16 prefix once per image (and augmented copy) into the feature cache')
     .argument('<DATA_DIR>', 'image folder: one sub-folder per class, optionally inside train/ validation/ test/')
     .requiredOption('--weights <file>', 'Keras HDF5 file with VGG16 weights (the conv base is enough)')
-    .option('--cut <layer>', 'last frozen layer', EXTRACT_DEFAULTS.cut)
-    .option('--input-size <px>', 'square input side', String(EXTRACT_DEFAULTS.inputSize))
-    .option('--augment-copies <k>', 'augmented copies per training image (needs augmentation flags)', '0')
-    .option('--cache <dir>', 'feature cache directory', featureCacheDir())
-    .addOption(new Option('--engine <name>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default(EXTRACT_DEFAULTS.engine))
-    .addOption(new Option('--precision <p>', 'feature precision: auto = int8 on onnx CPU when it matches fp32 on held-back images').choices(PRECISION_CHOICES).default(DEFAULT_PRECISION))
     .option('--workers <n>', 'processes computing features (use 2 with --engine tfjs on wasm)', '1')
     .option('--batch-size <n>', 'images per engine call', String(EXTRACT_DEFAULTS.batchSize))
     .option('--float16', 'store features as float16 (half the disk; ~3 significant digits)')
@@ -86,14 +76,25 @@ export function register(program: Command): void {
     .option('--shard-size <n>', 'with --queue: images per shard job (default: 64)')
     .option('--shard-dir <dir>', 'with --queue: shared folder the workers write shards to (default: shards beside the cache)')
     .option('--data-root <dir>', 'with --queue: folder image paths are sent relative to (default: DATA_DIR)');
+  addSharedFlags(cmd, {
+    cut: 'last frozen layer (block1_conv1 … block5_pool)',
+    inputSize: 'square input side, >= 32',
+    resize: 'how images are fitted to the input (as train --resize)',
+    augmentCopies: 'augmented copies per training image (with augmentation flags)',
+    cache: 'feature cache directory',
+    engine: 'inference engine: auto | onnx | tfjs',
+    precision: 'feature precision: auto = int8 on onnx CPU when it matches fp32 on held-back images | fp32 | int8',
+  });
   addScanFlags(cmd);
   addAugmentFlags(cmd);
   cmd.action(async (dataDir: string, raw: Record<string, unknown>, command: Command) => {
     const o = parseOrThrow(optionsSchema, raw, 'extract options', { asFlags: true });
-    const { seed, ...scan } = parseScanFlags(raw);
+    const scan = parseScanFlags(raw);
     const augment = parseAugmentFlags(raw);
-    const globalBackend = (command.optsWithGlobals() as { backend?: string }).backend;
-    const dataset = await scanDataset(dataDir, { ...scan, seed });
+    const augmenting = !isNoAugmentation(augment);
+    const backend = backendFromCli(command);
+    const queue = o.queue === undefined ? undefined : parseQueueUrl(o.queue);
+    const dataset = await scanDataset(dataDir, scan);
     for (const w of dataset.warnings) process.stderr.write(`extract: warning: ${w}\n`);
     const items: ExtractItem[] = splitNames(dataset).flatMap((split) => dataset.splits[split]!.map((item) => ({ ...item, augment: split === 'train' })));
 
@@ -113,26 +114,28 @@ export function register(program: Command): void {
         weights: o.weights,
         cut: o.cut,
         inputSize: o.inputSize,
+        resize: o.resize,
         cache: o.cache,
         batchSize: o.batchSize,
         dtype: o.float16 ? ('float16' as const) : ('float32' as const),
-        augmentCopies: o.augmentCopies,
-        augmentation: isNoAugmentation(augment) ? undefined : { options: augment, seed },
+        // As train: copies only with augmentation, drawn under the run's seed.
+        augmentCopies: augmenting ? o.augmentCopies : 0,
+        augmentation: augmenting ? { options: augment, seed: scan.seed } : undefined,
         precision: o.precision,
         signal: controller.signal,
       };
-      summary = o.queue === undefined
+      summary = queue === undefined
         ? await extractFeatures(items, {
             ...common,
             engine: o.engine,
             workers: o.workers,
-            backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
+            backend,
             onEvent: (e) => {
               if (e.type === 'extract') reporter.update(e.progress);
               else process.stderr.write(`extract: ${e.decision.message}\n`);
             },
           })
-        : await extractOnQueue(items, common, { ...o, queue: o.queue, dataRoot: o.dataRoot ?? dataDir }, reporter);
+        : await extractOnQueue(items, common, { ...o, queue, dataRoot: o.dataRoot ?? dataDir }, reporter);
     } finally {
       reporter.stop();
       process.off('SIGINT', onSigint);

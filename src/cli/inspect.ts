@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { describeKerasFile, formatKerasFileDescription } from '../keras/describe.ts';
-import { initBackendFromCli } from '../backend/index.ts';
+import { initBackendFromCli } from './backend.ts';
 import { loadKerasModel, runOnZeros } from '../keras/load-model.ts';
 import { readKerasFile } from '../keras/read.ts';
 import { parseOrThrow } from '../util/validate.ts';

@@ -1,17 +1,21 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { initBackendFromCli } from '../backend/index.ts';
+import { initBackendFromCli } from './backend.ts';
 import { describeUnreadable } from '../data/unreadable.ts';
-import { predictRun, type PredictRunResult } from '../inference/predict-run.ts';
+import { PREDICT_DEFAULTS, predictRun, type PredictRunResult } from '../inference/predict-run.ts';
+import { OPTION_PIECES } from '../options/pieces.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { warnIfRandomInit } from './warnings.ts';
 
+/** `--top` of both forms of `predict`. */
+export const topSchema = z.coerce.number().int().positive().default(PREDICT_DEFAULTS.top);
+
 const optionsSchema = z
   .object({
-    top: z.coerce.number().int().positive().default(5),
+    top: topSchema,
     json: z.boolean().default(false),
     csv: z.boolean().default(false),
-    engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+    engine: OPTION_PIECES.engine,
   })
   .refine((o) => !(o.json && o.csv), { message: 'choose one of --json and --csv' });
 

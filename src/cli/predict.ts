@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { OPTION_PIECES } from '../options/pieces.ts';
 import { parseOrThrow } from '../util/validate.ts';
-import { initBackendFromCli } from '../backend/index.ts';
+import { defaultNote } from './flags/shared.ts';
+import { initBackendFromCli } from './backend.ts';
 import { predictImagenet, type ImagePrediction } from '../models/predict.ts';
 import { isRunDir } from '../inference/predict-run.ts';
-import { predictRunCommand } from './predict-run.ts';
+import { predictRunCommand, topSchema } from './predict-run.ts';
 import { warnIfRandomInit } from './warnings.ts';
 
 const optionsSchema = z.object({
   weights: z.string().min(1),
   labels: z.string().optional(),
-  top: z.coerce.number().int().positive().default(5),
+  top: topSchema,
   json: z.boolean().default(false),
   engine: z.undefined({ error: '--engine applies to the RUN_DIR form only (predict RUN_DIR IMAGE...)' }).optional(),
 });
@@ -31,10 +33,10 @@ export function register(program: Command): void {
     .argument('<INPUTS...>', 'image files; or RUN_DIR (from `transferkit train`) then image files or folders')
     .option('--weights <file>', 'ImageNet form: Keras HDF5 file with VGG16 weights including the top')
     .option('--labels <file>', 'imagenet_class_index.json (default: the one `transferkit fetch-weights` downloads)')
-    .option('--top <k>', 'classes to show per image', '5')
+    .option('--top <k>', `classes to show per image${defaultNote(topSchema)}`)
     .option('--json', 'print JSON instead of text')
     .option('--csv', 'RUN_DIR form: print CSV (image,rank,class,probability,error)')
-    .option('--engine <name>', 'RUN_DIR form: inference engine, auto (onnx when onnxruntime loads) | onnx | tfjs (default auto)')
+    .option('--engine <name>', `RUN_DIR form: inference engine, auto (onnx when onnxruntime loads) | onnx | tfjs${defaultNote(OPTION_PIECES.engine)}`)
     .action(async (images: string[], raw: unknown, cmd: Command) => {
       if (await isRunDir(images[0]!)) return predictRunCommand(images[0]!, images.slice(1), raw, cmd);
       const { weights, labels, top, json } = parseOrThrow(optionsSchema, raw, 'predict options', { asFlags: true });

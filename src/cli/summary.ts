@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { parseOrThrow } from '../util/validate.ts';
-import { initBackendFromCli } from '../backend/index.ts';
+import { initBackendFromCli } from './backend.ts';
 import { vgg16 } from '../models/vgg16.ts';
 import { formatModelSummary, summarizeModel } from '../report/model-summary.ts';
 

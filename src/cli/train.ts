@@ -1,62 +1,57 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { parseBackendPreference } from '../backend/index.ts';
-import { addAugmentFlags, parseAugmentFlags } from '../data/augment-flags.ts';
 import { UsageError, UserError } from '../errors.ts';
 import { resumeTraining, train } from '../training/train.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { backendFromCli } from './backend.ts';
+import { addAugmentFlags, parseAugmentFlags } from './flags/augment.ts';
+import { defaultNote, sharedOption } from './flags/shared.ts';
 import { trainRenderer } from './render/train-events.ts';
 import { trainOptionsSchema, type TrainOptions } from '../training/options.ts';
-import type { z } from 'zod';
 import { RESIZE_MODES } from '../data/decode.ts';
 
 const num = (v: string): number => Number(v);
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
-type DefaultedOption = { [K in keyof typeof trainOptionsSchema.shape]: (typeof trainOptionsSchema.shape)[K] extends z.ZodDefault ? K : never }[keyof typeof trainOptionsSchema.shape];
+/** " (default X)" of a train option, read from its schema so the help never disagrees with it. */
+const note = (option: keyof typeof trainOptionsSchema.shape): string => defaultNote(trainOptionsSchema.shape[option]);
 
-/** " (default X)" for help text, read from options.ts so the help never disagrees with the schema. */
-function defaultNote(option: DefaultedOption): string {
-  const value = trainOptionsSchema.shape[option].def.defaultValue as unknown;
-  return ` (default ${Array.isArray(value) ? value.join(',') : String(value)})`;
-}
-
-/** Flags named like their option (commander camel-cases them); defaults live in options.ts, not here. */
+/** Flags named like their option (commander camel-cases them); defaults live in the schemas (training/options.ts, options/), not here. */
 function addTrainFlags(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--strategy <name>', 'freeze | slice | finetune | retrain | auto (default auto: the advisor measures the data)'))
-    .option('--slice-at <layer>', `slice: last kept layer, block3_pool | block4_pool${defaultNote('sliceAt')}`)
-    .option('--unfreeze-from <layer>', `finetune: first layer that trains after the warm-up${defaultNote('unfreezeFrom')}`)
+    .addOption(new Option('--strategy <name>', `freeze | slice | finetune | retrain | auto (the advisor measures the data)${note('strategy')}`))
+    .option('--slice-at <layer>', `slice: last kept layer, block3_pool | block4_pool${note('sliceAt')}`)
+    .option('--unfreeze-from <layer>', `finetune: first layer that trains after the warm-up${note('unfreezeFrom')}`)
     .option('--warmup-epochs <n>', 'finetune: head warm-up epochs (default half of --epochs)', num)
-    .option('--finetune-optimizer <name>', `finetune: optimizer after the warm-up${defaultNote('finetuneOptimizer')}`)
-    .option('--finetune-lr <lr>', `finetune: learning rate after the warm-up${defaultNote('finetuneLr')}`, num)
-    .option('--momentum <m>', `SGD momentum${defaultNote('momentum')}`, num)
-    .option('--init <how>', `retrain: pretrained | scratch${defaultNote('init')}`)
-    .option('--head <kind>', `gap | flatten | vgg${defaultNote('head')}`)
-    .option('--dense <units>', `hidden Dense units of the head, 0 = none${defaultNote('dense')}`, num)
-    .option('--dropout <rate>', `dropout before predictions${defaultNote('dropout')}`, num)
+    .option('--finetune-optimizer <name>', `finetune: optimizer after the warm-up${note('finetuneOptimizer')}`)
+    .option('--finetune-lr <lr>', `finetune: learning rate after the warm-up${note('finetuneLr')}`, num)
+    .option('--momentum <m>', `SGD momentum${note('momentum')}`, num)
+    .option('--init <how>', `retrain: pretrained | scratch${note('init')}`)
+    .option('--head <kind>', `gap | flatten | vgg${note('head')}`)
+    .option('--dense <units>', `hidden Dense units of the head, 0 = none${note('dense')}`, num)
+    .option('--dropout <rate>', `dropout before predictions${note('dropout')}`, num)
     .option('--batchnorm', 'BatchNormalization after the hidden Dense')
-    .option('--vgg-train <layers>', `vgg head: which of fc1,fc2,predictions train${defaultNote('vggTrain')}`, list)
-    .option('--vgg-dropout <rate>', `vgg head: dropout between fc1/fc2/predictions${defaultNote('vggDropout')}`, num)
-    .option('--epochs <n>', `epochs in total${defaultNote('epochs')}`, num)
-    .option('--batch-size <n>', `batch size${defaultNote('batchSize')}`, num)
+    .option('--vgg-train <layers>', `vgg head: which of fc1,fc2,predictions train${note('vggTrain')}`, list)
+    .option('--vgg-dropout <rate>', `vgg head: dropout between fc1/fc2/predictions${note('vggDropout')}`, num)
+    .option('--epochs <n>', `epochs in total${note('epochs')}`, num)
+    .option('--batch-size <n>', `batch size${note('batchSize')}`, num)
     .option('--lr <lr>', 'learning rate (default 1e-3 on features, 1e-4 for retrain)', num)
-    .option('--optimizer <name>', `adam | sgd | rmsprop${defaultNote('optimizer')}`)
-    .option('--class-weight <how>', 'none | auto (balanced, for imbalanced classes; default none)')
-    .option('--seed <n>', `seed of init, split, shuffling, dropout and augmentation${defaultNote('seed')}`, num)
+    .option('--optimizer <name>', `adam | sgd | rmsprop${note('optimizer')}`)
+    .option('--class-weight <how>', `none | auto (balanced, for imbalanced classes)${note('classWeight')}`)
+    .addOption(sharedOption('seed', 'seed of init, split, shuffling, dropout and augmentation'))
     .option('--out <dir>', 'run directory (default runs/<date>-<strategy>)')
-    .option('--weights <file>', 'VGG16 Keras weights (default the official Keras file, downloaded once into ~/.cache/transferkit/models)')
-    .option('--input-size <n>', `square input side, >= 32${defaultNote('inputSize')}`, num)
-    .option('--resize <mode>', `${RESIZE_MODES.join(' | ')}: Keras load_img interpolations (Pillow, exact), or sharp squash/crop/pad${defaultNote('resize')}`)
-    .option('--val-split <fraction>', `validation fraction when DATA_DIR has no validation/ folder${defaultNote('valSplit')}`, num)
-    .option('--patience <n>', `early stopping patience on val_loss, 0 = off${defaultNote('patience')}`, num)
-    .option('--reduce-lr-patience <n>', `reduce LR after n epochs without improvement, 0 = off${defaultNote('reduceLrPatience')}`, num)
-    .option('--reduce-lr-factor <f>', `LR reduction factor${defaultNote('reduceLrFactor')}`, num)
-    .option('--min-delta <d>', `smallest val_loss change counted as improvement${defaultNote('minDelta')}`, num)
-    .option('--augment-copies <n>', `augmented copies cached per training image for feature strategies${defaultNote('augmentCopies')}`, num)
-    .option('--cache <dir>', `feature cache directory${defaultNote('cache')}`)
-    .option('--engine <name>', `feature extraction engine: auto | onnx | tfjs${defaultNote('engine')}`)
-    .option('--precision <p>', `frozen features: auto (int8 on CPU when it matches fp32) | fp32 | int8${defaultNote('precision')}`)
+    .addOption(sharedOption('weights', 'VGG16 Keras weights (default the official Keras file, downloaded once into ~/.cache/transferkit/models)'))
+    .addOption(sharedOption('inputSize', 'square input side, >= 32'))
+    .addOption(sharedOption('resize', `${RESIZE_MODES.join(' | ')}: Keras load_img interpolations (Pillow, exact), or sharp squash/crop/pad`))
+    .addOption(sharedOption('valSplit', 'validation fraction when DATA_DIR has no validation/ folder'))
+    .option('--patience <n>', `early stopping patience on val_loss, 0 = off${note('patience')}`, num)
+    .option('--reduce-lr-patience <n>', `reduce LR after n epochs without improvement, 0 = off${note('reduceLrPatience')}`, num)
+    .option('--reduce-lr-factor <f>', `LR reduction factor${note('reduceLrFactor')}`, num)
+    .option('--min-delta <d>', `smallest val_loss change counted as improvement${note('minDelta')}`, num)
+    .addOption(sharedOption('augmentCopies', 'augmented copies cached per training image for feature strategies'))
+    .addOption(sharedOption('cache', 'feature cache directory'))
+    .addOption(sharedOption('engine', 'feature extraction engine: auto | onnx | tfjs'))
+    .addOption(sharedOption('precision', 'frozen features: auto (int8 on CPU when it matches fp32) | fp32 | int8'))
     .option('--quiet', 'one line per epoch instead of a progress bar')
     .option('--overwrite', 'replace what --out already holds (a non-empty run directory is refused otherwise)')
     .option('--resume <run_dir>', 'continue a run that was interrupted or killed, from its last completed epoch (DATA_DIR and options come from the run)')
@@ -104,7 +99,7 @@ export async function parseTrainArgs(args: readonly string[]): Promise<{ dataDir
   try {
     cmd.parse([...args], { from: 'user' });
   } catch (err) {
-    throw new UserError(`transferkit train ${args.join(' ')}: ${(err as Error).message}`);
+    throw new UsageError(`transferkit train ${args.join(' ')}: ${(err as Error).message}`);
   }
   return { dataDir: cmd.args[0]!, ...(await trainOptionsFromCli(cmd)) };
 }
@@ -122,7 +117,7 @@ export function register(program: Command): void {
     if (flags.resume === undefined && dataDir === undefined) self.error("error: missing required argument 'DATA_DIR'", { code: 'commander.missingArgument' });
     if (flags.resume !== undefined && dataDir !== undefined) throw new UsageError(`train --resume ${flags.resume} takes no DATA_DIR: the run continues on the folder it started with.`);
     const parsed = flags.resume === undefined ? await trainOptionsFromCli(self) : undefined;
-    const globals = self.optsWithGlobals() as { backend?: string };
+    const backend = backendFromCli(self);
     const controller = new AbortController();
     const renderer = trainRenderer(process.stderr, { quiet: parsed?.quiet ?? flags.quiet, signal: controller.signal });
     const onSigint = (): void => {
@@ -132,7 +127,7 @@ export function register(program: Command): void {
     };
     process.once('SIGINT', onSigint);
     try {
-      const hooks = { backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'), signal: controller.signal, onEvent: renderer.onEvent };
+      const hooks = { backend, signal: controller.signal, onEvent: renderer.onEvent };
       const result = parsed === undefined ? await resumeTraining(flags.resume!, hooks) : await train(dataDir!, parsed.options, { ...hooks, overwrite: flags.overwrite });
       const best = result.history.find((h) => h.epoch === result.bestEpoch);
       if (self.opts<{ json?: boolean }>().json) console.log(JSON.stringify({ ...result, best }, null, 2));

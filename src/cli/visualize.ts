@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { initBackendFromCli } from '../backend/index.ts';
-import { UserError } from '../errors.ts';
+import { initBackendFromCli } from './backend.ts';
+import { UsageError } from '../errors.ts';
 import { formatRunSummary } from '../interpret/run-summary.ts';
 import { visualizeActivations, visualizeGradCam, visualizeKernels, visualizeMaximize } from '../interpret/visualize.ts';
 import { loadRun } from '../run/load-run.ts';
@@ -13,15 +13,23 @@ export function parseIndexList(text: string): number[] {
   const out: number[] = [];
   for (const part of text.split(',').map((s) => s.trim())) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new UserError(`"${text}" is not an index list; expected e.g. 0-15 or 0,4,8-11.`);
+    if (!m) throw new UsageError(`"${text}" is not an index list; expected e.g. 0-15 or 0,4,8-11.`);
     const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
-    if (b < a || out.length + b - a >= 4096) throw new UserError(`"${part}" in "${text}" is not a valid range; write low-high with at most 4096 indices.`);
+    if (b < a || out.length + b - a >= 4096) throw new UsageError(`"${part}" in "${text}" is not a valid range; write low-high with at most 4096 indices.`);
     for (let i = a; i <= b; i++) out.push(i);
   }
   return out;
 }
 
-const indexList = z.string().transform((s) => parseIndexList(s));
+// A bad list is an issue of its flag, so parseOrThrow names the flag and the command exits 2.
+const indexList = z.string().transform((s, ctx) => {
+  try {
+    return parseIndexList(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const base = { weights: z.string().min(1), out: z.string().min(1) };
 
@@ -124,10 +132,10 @@ export function register(program: Command): void {
     .requiredOption('--out <file.png>', 'PNG to write')
     .action(async (inputs: string[], raw: unknown, cmd: Command) => {
       const o = parseOrThrow(gradcamSchema, raw, 'visualize gradcam options', { asFlags: true });
-      if (o.top && o.class !== undefined) throw new UserError('--class and --top both given; pass one (the default is --top).');
+      if (o.top && o.class !== undefined) throw new UsageError('--class and --top both given; pass one (the default is --top).');
       const [weights, image] = inputs.length === 2 ? inputs : [o.weights, inputs[0]];
       if (inputs.length > 2 || (inputs.length === 2 && o.weights !== undefined) || weights === undefined || image === undefined) {
-        throw new UserError('gradcam takes RUN_DIR IMAGE, or --weights FILE|RUN_DIR IMAGE.');
+        throw new UsageError('gradcam takes RUN_DIR IMAGE, or --weights FILE|RUN_DIR IMAGE.');
       }
       await initBackendFromCli(cmd);
       await warnIfRandomInit(weights);

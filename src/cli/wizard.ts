@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { parseBackendPreference } from '../backend/index.ts';
 import { UserError } from '../errors.ts';
-import { isPromptExit } from '../wizard/io.ts';
-import { runWizard } from '../wizard/run-wizard.ts';
+import { backendFromCli } from './backend.ts';
+import { isPromptExit } from './wizard/io.ts';
+import { runWizard } from './wizard/run-wizard.ts';
 
 /**
  * `transferkit wizard`: the interactive way to `train`. Ctrl-C at a question quits with nothing
@@ -17,7 +17,7 @@ export function register(program: Command): void {
       if (!process.stdin.isTTY || !process.stdout.isTTY) {
         throw new UserError('wizard needs an interactive terminal; without one, use the flags: transferkit train DATA_DIR --strategy ... (see transferkit train --help).');
       }
-      const globals = self.optsWithGlobals() as { backend?: string };
+      const backend = backendFromCli(self);
       const controller = new AbortController();
       const onSigint = (): void => {
         // Aborting first stops the progress bars (cursor and line wrap restored) before this line prints.
@@ -27,7 +27,7 @@ export function register(program: Command): void {
       try {
         // Prompts read Ctrl-C as a key (raw mode); this handler only sees it while training runs.
         process.on('SIGINT', onSigint);
-        const result = await runWizard({ streams: { input: process.stdin, output: process.stdout }, backend: globals.backend === undefined ? undefined : parseBackendPreference(globals.backend, '--backend'), signal: controller.signal });
+        const result = await runWizard({ streams: { input: process.stdin, output: process.stdout }, backend, signal: controller.signal });
         if (result.status === 'done' && result.train.interrupted) process.exitCode = 130;
       } catch (err) {
         if (!isPromptExit(err)) throw err;

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { z } from 'zod';
-import { parseBackendPreference } from '../backend/index.ts';
-import { DEFAULT_PRECISION, PRECISION_CHOICES, precisionSchema } from '../cache/precision.ts';
 import type { WorkerEvent } from '../queue/shard-worker.ts';
+import { OPTION_PIECES } from '../options/pieces.ts';
+import { sharedOption } from './flags/shared.ts';
 import { parseOrThrow } from '../util/validate.ts';
+import { backendFromCli } from './backend.ts';
 
 const optionsSchema = z.object({
   queue: z.string().min(1),
-  engine: z.enum(['auto', 'onnx', 'tfjs']),
-  precision: precisionSchema,
+  engine: OPTION_PIECES.engine,
+  precision: OPTION_PIECES.precision,
   threads: z.coerce.number().int().min(1).max(256).optional(),
   dataRoot: z.string().min(1).optional(),
   shardDir: z.string().min(1).optional(),
@@ -41,19 +41,19 @@ export function register(program: Command): void {
     .command('worker')
     .description('Compute feature shards from an `extract --queue` submission; run one or more per machine')
     .requiredOption('--queue <url>', 'redis://HOST:PORT of the queue (the same URL extract --queue used)')
-    .addOption(new Option('--engine <name>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default('auto'))
-    .addOption(new Option('--precision <p>', 'shards taken: auto = fp32 and int8, as each submission decided; fp32 or int8 = only those (others are left to other workers)').choices(PRECISION_CHOICES).default(DEFAULT_PRECISION))
+    .addOption(sharedOption('engine', 'inference engine: auto | onnx | tfjs'))
+    .addOption(sharedOption('precision', 'shards taken: auto = fp32 and int8, as each submission decided; fp32 or int8 = only those (others are left to other workers)'))
     .option('--threads <n>', 'onnxruntime threads (default: every core; use cores / workers when several run here)')
     .option('--data-root <dir>', "this machine's path of the submitter's data root (default: the same path)")
     .option('--shard-dir <dir>', "this machine's path of the shared shard directory (default: the same path)")
     .option('--weights <file>', "this machine's copy of the weights file (default: the submitter's path)")
     .action(async (raw: Record<string, unknown>, command: Command) => {
       const o = parseOrThrow(optionsSchema, raw, 'worker options', { asFlags: true });
-      const globalBackend = (command.optsWithGlobals() as { backend?: string }).backend;
+      const backend = backendFromCli(command);
       const [{ parseQueueUrl }, { runShardWorker }] = await Promise.all([import('../queue/queue-url.ts'), import('../queue/shard-worker.ts')]);
       const worker = await runShardWorker(parseQueueUrl(o.queue), {
         ...o,
-        backend: globalBackend === undefined ? undefined : parseBackendPreference(globalBackend, '--backend'),
+        backend,
         onEvent: (e) => process.stderr.write(`${formatWorkerEvent(e)}\n`),
       });
       await new Promise<void>((resolve) => {

@@ -100,7 +100,7 @@ function duplicateGroups(dataset: Dataset): DuplicateGroup[] {
  * imbalance, sizes, formats, cross-class/cross-split duplicates and each unreadable file with its
  * reason. Never throws for bad data: `usable` says whether training can proceed (the CLI's exit code).
  */
-export async function checkDataset(dir: string, options: CheckOptions = {}): Promise<CheckReport> {
+export async function checkDataset(dir: string, options: CheckOptions): Promise<CheckReport> {
   const empty = { classes: [], splits: {}, sizes: null, formats: {}, duplicates: [], dataset: null };
   let scanned;
   try {

@@ -16,8 +16,8 @@ export interface PreviewOptions {
   tile?: number;
   /** Resize mode used for decoding. Default DEFAULT_RESIZE. */
   resize?: ResizeMode;
-  /** Seed choosing the images and drawing the augmentations. Default 0. */
-  seed?: number;
+  /** Seed choosing the images and drawing the augmentations (the run's or command's `--seed`). */
+  seed: number;
 }
 
 const GAP = 4;
@@ -37,11 +37,11 @@ function pickItems(dataset: Dataset, n: number, seed: number): DatasetItem[] {
  * A PNG grid, one row per image: the original (column 1, separated by a wider gap) then `variants`
  * augmented versions (copy 0..variants-1 of epoch 0), so a user sees what the settings do.
  */
-export async function renderAugmentPreview(dataset: Dataset, augment: AugmentOptions, options: PreviewOptions = {}): Promise<Buffer> {
+export async function renderAugmentPreview(dataset: Dataset, augment: AugmentOptions, options: PreviewOptions): Promise<Buffer> {
   const n = options.n ?? 16;
   const variants = options.variants ?? 4;
   const tile = options.tile ?? 160;
-  const seed = options.seed ?? 0;
+  const { seed } = options;
   const decode = { width: tile, height: tile, resize: options.resize ?? DEFAULT_RESIZE };
   const items = pickItems(dataset, n, seed);
   const left = (col: number): number => GAP + col * (tile + GAP) + (col > 0 ? 2 * GAP : 0);

@@ -10,17 +10,20 @@ import { createRng, shuffled } from './random.ts';
 
 /** Options of `scanDataset`. */
 export interface ScanOptions {
-  /** Fraction of each class held out for validation when the folder is not pre-split (`--val-split`). Default 0.2. */
-  valSplit?: number;
-  /** Seed of that stratified split. Default 0. */
-  seed?: number;
+  /**
+   * Fraction of each class held out for validation when the folder is not pre-split. Required, as
+   * `seed`: their defaults live with the other option defaults (options/), which data/ sits below.
+   */
+  valSplit: number;
+  /** Seed of that stratified split. */
+  seed: number;
   /** Compute SHA-256 content hashes of every image (the feature cache keys on them). Default true. */
   hash?: boolean;
   /** Files hashed in parallel. Default 8. */
   concurrency?: number;
 }
 
-const SCAN_DEFAULTS: Required<ScanOptions> = { valSplit: 0.2, seed: 0, hash: true, concurrency: 8 };
+const SCAN_DEFAULTS = { hash: true, concurrency: 8 } as const satisfies Partial<ScanOptions>;
 
 /** An image found on disk before labels are assigned. */
 export interface FoundImage {
@@ -153,7 +156,7 @@ async function findSplitDir(root: string, names: readonly string[], dirs: Dirent
  * Scan an image folder: detect the layout, list images per class (skipping hidden files, Thumbs.db
  * and non-image extensions), split, and hash. Reads file bytes only to hash; decoding is `checkDataset`'s job.
  */
-export async function scanImageFolder(dir: string, options: ScanOptions = {}): Promise<ScanResult> {
+export async function scanImageFolder(dir: string, options: ScanOptions): Promise<ScanResult> {
   const opts = { ...SCAN_DEFAULTS, ...options };
   const root = resolve(dir);
   const info = await stat(root).catch(() => undefined);
@@ -209,6 +212,6 @@ export async function scanImageFolder(dir: string, options: ScanOptions = {}): P
 }
 
 /** Scan an image folder into a Dataset (see `scanImageFolder`). Throws UserError when fewer than two classes have images. */
-export async function scanDataset(dir: string, options: ScanOptions = {}): Promise<Dataset> {
+export async function scanDataset(dir: string, options: ScanOptions): Promise<Dataset> {
   return (await scanImageFolder(dir, options)).dataset;
 }

@@ -3,6 +3,7 @@ import { initBackend, type BackendPreference } from '../backend/index.ts';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
 import { scanDataset } from '../data/scan.ts';
 import { UserError } from '../errors.ts';
+import { defaultOf, defaultSplit, engineSchema } from '../options/pieces.ts';
 import { writeConfusionPng } from '../report/confusion.ts';
 import { writeReport } from '../report/html-report.ts';
 import type { EngineChoice } from '../models/engines/index.ts';
@@ -25,7 +26,7 @@ export interface EvaluateOptions {
   backend?: BackendPreference;
 }
 
-const EVALUATE_DEFAULTS = { worst: 10, batchSize: 16, engine: 'auto' } as const;
+export const EVALUATE_DEFAULTS = { worst: 10, batchSize: 16, engine: defaultOf(engineSchema) } as const;
 
 /** Label `found` items with the run's class indexes; a class the model does not know is an error. */
 function relabel(items: readonly { path: string; className: string }[], classes: readonly string[], where: string): DatasetItem[] {
@@ -39,7 +40,7 @@ function relabel(items: readonly { path: string; className: string }[], classes:
 
 async function scanIfPresent(dir: string): Promise<Dataset | undefined> {
   try {
-    return await scanDataset(dir, { hash: false });
+    return await scanDataset(dir, { ...defaultSplit(), hash: false });
   } catch (err) {
     if (err instanceof UserError) return undefined;
     throw err;
@@ -69,7 +70,7 @@ export async function evaluationItems(runDir: string, run: Pick<LoadedRun, 'clas
       data: { source: 'run-validation', root: runData, split: 'validation' },
     };
   }
-  const dataset = await scanDataset(dataDir, { hash: false });
+  const dataset = await scanDataset(dataDir, { ...defaultSplit(), hash: false });
   const [split, found] =
     dataset.splits.test && dataset.splits.test.length > 0
       ? (['test', dataset.splits.test] as const)

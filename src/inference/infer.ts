@@ -7,6 +7,7 @@ import { modelWeights } from '../keras/index.ts';
 import type { KerasFile } from '../keras/types.ts';
 import { createEngine, createStitchedModelEngine, resolveEngine, type EngineChoice, type Int8Ranges, type PrefixEngine, type StitchedModelEngine } from '../models/engines/index.ts';
 import { preprocessFor, type Preprocessing } from '../models/preprocess.ts';
+import { defaultOf, engineSchema } from '../options/pieces.ts';
 
 /** Options of `inferImages`. */
 export interface InferOptions {
@@ -45,7 +46,7 @@ export interface InferResult {
   engine: string;
 }
 
-const INFER_DEFAULTS = { batchSize: 16, engine: 'auto' } as const satisfies InferOptions;
+const INFER_DEFAULTS = { batchSize: 16, engine: defaultOf(engineSchema) } as const satisfies InferOptions;
 
 /** The int8 prefix engine and the rest of `model` after `cut` (sharing its layers) on tfjs. */
 interface SplitModel {

@@ -9,6 +9,7 @@ import type { EngineChoice } from '../models/engines/index.ts';
 import { RUN_FILES } from '../run/files.ts';
 import { loadRun, type LoadedRun } from '../run/load-run.ts';
 import { inferImages, runInt8Prefix } from './infer.ts';
+import { defaultOf, engineSchema } from '../options/pieces.ts';
 
 /** Options of `predictRun`. */
 export interface PredictRunOptions {
@@ -22,7 +23,7 @@ export interface PredictRunOptions {
   backend?: BackendPreference;
 }
 
-const PREDICT_DEFAULTS = { top: 5, batchSize: 16, engine: 'auto' } as const;
+export const PREDICT_DEFAULTS = { top: 5, batchSize: 16, engine: defaultOf(engineSchema) } as const;
 
 /** One class of an image's top-k. */
 export interface ClassProbability {

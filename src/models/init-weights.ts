@@ -10,7 +10,7 @@ export interface InitWeightsOptions {
   seed?: number;
 }
 
-const DEFAULTS: Required<InitWeightsOptions> = { includeTop: true, seed: 0 };
+export const INIT_WEIGHTS_DEFAULTS: Required<InitWeightsOptions> = { includeTop: true, seed: 0 };
 
 /** mulberry32: a tiny, fast, well-mixed 32-bit PRNG; plenty for initialisation, and reproducible. */
 function mulberry32(seed: number): () => number {
@@ -54,7 +54,7 @@ function glorotUniform(name: string, shape: number[], random: () => number): Wei
  * order including the weightless input and pooling layers, with Keras 2 weight names.
  */
 export function vgg16InitialWeights(options: InitWeightsOptions = {}): LayerWeights[] {
-  const { includeTop, seed } = { ...DEFAULTS, ...options };
+  const { includeTop, seed } = { ...INIT_WEIGHTS_DEFAULTS, ...options };
   const shapes = vgg16WeightShapes(vgg16Layers({ includeTop, classes: 1000 }));
   const layers = shapes.map(({ name, kernel, bias }): LayerWeights => {
     if (!kernel || !bias) return { name, weights: [] };
@@ -75,6 +75,6 @@ export function vgg16InitialWeights(options: InitWeightsOptions = {}): LayerWeig
  * marked as random-init so every command that uses it can say its accuracy means nothing for ImageNet.
  */
 export async function initWeights(out: string, options: InitWeightsOptions = {}): Promise<void> {
-  const seed = options.seed ?? DEFAULTS.seed;
+  const seed = options.seed ?? INIT_WEIGHTS_DEFAULTS.seed;
   await writeLegacyWeights(out, vgg16InitialWeights(options), { randomInit: `glorot_uniform seed ${seed}` });
 }

@@ -3,8 +3,8 @@
  * the strategies (cut points) and the weight loaders. Order is Keras's `model.layers` order.
  */
 export type Vgg16Layer =
-  | { name: string; kind: 'conv'; filters: number; block: number }
-  | { name: string; kind: 'pool'; block: number }
+  | { name: Vgg16LayerName; kind: 'conv'; filters: number; block: number }
+  | { name: Vgg16LayerName; kind: 'pool'; block: number }
   | { name: 'flatten'; kind: 'flatten' }
   | { name: 'fc1' | 'fc2'; kind: 'dense'; units: number; activation: 'relu' }
   | { name: 'predictions'; kind: 'dense'; units: number; activation: 'softmax' }
@@ -13,21 +13,33 @@ export type Vgg16Layer =
 /** Keras's `pooling` argument for `include_top=False`: none keeps the 4D block5_pool output. */
 export type GlobalPooling = 'avg' | 'max';
 
-const BLOCKS: ReadonlyArray<{ convs: number; filters: number }> = [
-  { convs: 2, filters: 64 },
-  { convs: 2, filters: 128 },
-  { convs: 3, filters: 256 },
-  { convs: 3, filters: 512 },
-  { convs: 3, filters: 512 },
-];
+/**
+ * Names of the layers a model can be cut after (every pool; every conv for fine-tuning splits), in
+ * Keras order: a literal tuple, so a layer name is a type ({@link Vgg16LayerName}).
+ */
+export const VGG16_LAYER_NAMES = [
+  'block1_conv1', 'block1_conv2', 'block1_pool',
+  'block2_conv1', 'block2_conv2', 'block2_pool',
+  'block3_conv1', 'block3_conv2', 'block3_conv3', 'block3_pool',
+  'block4_conv1', 'block4_conv2', 'block4_conv3', 'block4_pool',
+  'block5_conv1', 'block5_conv2', 'block5_conv3', 'block5_pool',
+] as const;
+
+/** A layer of VGG16's convolutional base. */
+export type Vgg16LayerName = (typeof VGG16_LAYER_NAMES)[number];
+
+/** Position of `name` in {@link VGG16_LAYER_NAMES}; -1 for any other name. */
+export function vgg16LayerIndex(name: string): number {
+  return (VGG16_LAYER_NAMES as readonly string[]).indexOf(name);
+}
+
+/** Output channels of each block's convs. */
+const BLOCK_FILTERS = [64, 128, 256, 512, 512] as const;
 
 /** The convolutional base (`include_top=False`): block1_conv1 … block5_pool. */
-export const VGG16_BASE: readonly Vgg16Layer[] = BLOCKS.flatMap(({ convs, filters }, i) => {
-  const block = i + 1;
-  const layers: Vgg16Layer[] = [];
-  for (let c = 1; c <= convs; c++) layers.push({ name: `block${block}_conv${c}`, kind: 'conv', filters, block });
-  layers.push({ name: `block${block}_pool`, kind: 'pool', block });
-  return layers;
+export const VGG16_BASE: readonly Vgg16Layer[] = VGG16_LAYER_NAMES.map((name): Vgg16Layer => {
+  const block = Number(name[5]);
+  return name.endsWith('_pool') ? { name, kind: 'pool', block } : { name, kind: 'conv', filters: BLOCK_FILTERS[block - 1]!, block };
 });
 
 /** The classifier (`include_top=True`), for `classes` outputs (ImageNet: 1000). */
@@ -42,9 +54,6 @@ export function vgg16Top(classes = 1000): Vgg16Layer[] {
 
 /** Keras's ImageNet channel means in BGR order ("caffe" preprocessing). */
 export const IMAGENET_BGR_MEANS = [103.939, 116.779, 123.68] as const;
-
-/** Names of the layers a model can be cut after (every pool; every conv for fine-tuning splits). */
-export const VGG16_LAYER_NAMES: readonly string[] = VGG16_BASE.map((l) => l.name);
 
 /** Keras's layer list for `VGG16(include_top, pooling, classes)`, in `model.layers` order (input excluded). */
 export function vgg16Layers(opts: { includeTop: boolean; classes: number; pooling?: GlobalPooling }): Vgg16Layer[] {

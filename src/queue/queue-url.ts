@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { parseOrThrow } from '../util/validate.ts';
 
 export interface QueueSettings {
@@ -40,11 +40,11 @@ export function parseQueueUrl(text: string): QueueSettings {
   try {
     url = new URL(text);
   } catch {
-    throw new UserError(`--queue ${text}: not a URL; expected redis://HOST:PORT (e.g. redis://127.0.0.1:6379)`);
+    throw new UsageError(`--queue ${text}: not a URL; expected redis://HOST:PORT (e.g. redis://127.0.0.1:6379)`);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new UserError(`--queue ${text}: expected a redis:// or rediss:// URL`);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new UsageError(`--queue ${text}: expected a redis:// or rediss:// URL`);
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new UserError(`--queue ${text}: the path must be a Redis database number (e.g. /0)`);
+  if (!Number.isInteger(db) || db < 0) throw new UsageError(`--queue ${text}: the path must be a Redis database number (e.g. /0)`);
   const params = parseOrThrow(paramsSchema, Object.fromEntries(url.searchParams), `--queue ${text} query parameters`);
   return {
     connection: {

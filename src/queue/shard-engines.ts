@@ -6,7 +6,7 @@
  */
 import type { BackendPreference } from '../backend/index.ts';
 import { resolvePrefix } from '../cache/extract-features.ts';
-import type { PrecisionChoice } from '../cache/precision.ts';
+import type { PrecisionChoice } from '../options/pieces.ts';
 import { UserError } from '../errors.ts';
 import { int8WeightBits } from '../models/engines/calibrate.ts';
 import { createEngine, onnxProviders, resolveEngine } from '../models/engines/index.ts';

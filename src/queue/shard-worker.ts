@@ -16,6 +16,7 @@ import { connectionOf, loadBullmq, reachRedis, type ShardJobData, type ShardProg
 import { SHARD_QUEUE, type QueueSettings } from './queue-url.ts';
 import { refusal, ShardEngines, workerAbility, type ShardEngineOptions } from './shard-engines.ts';
 import { writeShard } from './shard-file.ts';
+import { defaultOf, engineSchema } from '../options/pieces.ts';
 
 export interface ShardWorkerOptions extends Omit<ShardEngineOptions, 'onEngine'> {
   /** This machine's path of the data root (when it differs from the submitter's). Default: the job's. */
@@ -47,7 +48,7 @@ export const LEAVE_DELAY_MS = 1000;
 /** Compute shard `d` on `engine` into a shard file; `onProgress` after each batch. */
 export async function computeShard(d: ShardJobData, engine: PrefixEngine, o: Pick<ShardWorkerOptions, 'dataRoot' | 'shardDir' | 'engine'>, onProgress: (p: ShardProgress) => void): Promise<ShardResult> {
   const root = o.dataRoot ?? d.dataRoot;
-  const ctx: ExtractContext = { weights: d.weights, cut: d.cut, inputSize: d.inputSize, resize: d.resize, engine: o.engine ?? 'auto', cacheDir: '', dtype: d.dtype, augmentation: d.augmentation };
+  const ctx: ExtractContext = { weights: d.weights, cut: d.cut, inputSize: d.inputSize, resize: d.resize, engine: o.engine ?? defaultOf(engineSchema), cacheDir: '', dtype: d.dtype, augmentation: d.augmentation };
   const entries: Array<{ key: string; value: Uint8Array }> = [];
   const sink: FeatureSink = {
     dtype: d.dtype,

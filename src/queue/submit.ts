@@ -12,7 +12,7 @@ import type { FeatureJob } from '../cache/jobs.ts';
 import { int8Ranges, type PrecisionDecision, type ResolvedPrecision } from '../cache/precision.ts';
 import type { UnreadableImage } from '../data/unreadable.ts';
 import { UserError } from '../errors.ts';
-import { featureCacheDir } from '../util/user-dirs.ts';
+import { cacheSchema, defaultOf } from '../options/pieces.ts';
 import { connectionOf, loadBullmq, reachRedis, type MergeJobData, type MergeResult, type ShardJobData, type ShardPrecision, type ShardProgress, type ShardResult } from './jobs.ts';
 import { mergeShards } from './merge.ts';
 import { SHARD_QUEUE, mergeQueueName, type QueueSettings } from './queue-url.ts';
@@ -68,7 +68,7 @@ export interface ShardPlan {
 
 /** Decide the precision, and split what `store` (the cache at `options.cache`) lacks into shard jobs; nothing touches Redis. */
 export async function planShards(items: readonly ExtractItem[], options: Omit<QueueExtractOptions, 'queue'>, store: FeatureStore): Promise<ShardPlan> {
-  const o = { ...EXTRACT_DEFAULTS, ...QUEUE_EXTRACT_DEFAULTS, ...options, cache: options.cache ?? featureCacheDir() };
+  const o = { ...EXTRACT_DEFAULTS, ...QUEUE_EXTRACT_DEFAULTS, ...options, cache: options.cache ?? defaultOf(cacheSchema) };
   const dataRoot = resolve(o.dataRoot);
   const shardDir = resolve(o.shardDir ?? join(dirname(resolve(o.cache)), 'shards'));
   // This machine calibrates (on onnx when it loads); workers that cannot run int8 leave its shards.
@@ -87,7 +87,7 @@ export async function planShards(items: readonly ExtractItem[], options: Omit<Qu
 }
 
 export async function extractOnQueue(items: readonly ExtractItem[], options: QueueExtractOptions): Promise<ExtractSummary> {
-  const o = { ...EXTRACT_DEFAULTS, ...QUEUE_EXTRACT_DEFAULTS, ...options, cache: options.cache ?? featureCacheDir() };
+  const o = { ...EXTRACT_DEFAULTS, ...QUEUE_EXTRACT_DEFAULTS, ...options, cache: options.cache ?? defaultOf(cacheSchema) };
   const started = performance.now();
   const store = await FeatureStore.open(o.cache, { dtype: o.dtype });
   try {

@@ -1,5 +1,5 @@
-import { UserError } from '../errors.ts';
-import { VGG16_LAYER_NAMES } from '../models/vgg16-spec.ts';
+import { UsageError } from '../errors.ts';
+import { VGG16_LAYER_NAMES, vgg16LayerIndex } from '../models/vgg16-spec.ts';
 import { trainableHeadLayers } from './head.ts';
 import type { HeadSpec, OptimizerSpec, PhaseSpec, StrategyArgs, StrategyName, StrategyPlan } from './types.ts';
 
@@ -8,8 +8,8 @@ const DEFAULT_LR = { features: 1e-3, retrainPretrained: 1e-4, retrainScratch: 1e
 
 /** VGG16 base layers strictly after `from` up to and including `to` (`from` null = from the input). */
 function layersBetween(from: string | null, to: string): string[] {
-  const start = from === null ? 0 : VGG16_LAYER_NAMES.indexOf(from) + 1;
-  return VGG16_LAYER_NAMES.slice(start, VGG16_LAYER_NAMES.indexOf(to) + 1);
+  const start = from === null ? 0 : vgg16LayerIndex(from) + 1;
+  return VGG16_LAYER_NAMES.slice(start, vgg16LayerIndex(to) + 1);
 }
 
 function headOf(o: StrategyArgs): HeadSpec {
@@ -34,10 +34,10 @@ export function planStrategy(strategy: StrategyName, o: StrategyArgs): StrategyP
   const head = headOf(o);
   const headTrains = trainableHeadLayers(head);
   if (head.kind === 'vgg' && strategy === 'slice') {
-    throw new UserError('--head vgg needs block5_pool features (fc1 expects 7x7x512); use --head gap or flatten with --strategy slice.');
+    throw new UsageError('--head vgg needs block5_pool features (fc1 expects 7x7x512); use --head gap or flatten with --strategy slice.');
   }
   if (head.kind === 'vgg' && o.inputSize !== 224) {
-    throw new UserError(`--head vgg needs --input-size 224 (fc1 expects 7x7x512 features), got ${o.inputSize}; use --head gap or flatten for other sizes.`);
+    throw new UsageError(`--head vgg needs --input-size 224 (fc1 expects 7x7x512 features), got ${o.inputSize}; use --head gap or flatten for other sizes.`);
   }
   switch (strategy) {
     case 'freeze':
@@ -51,12 +51,12 @@ export function planStrategy(strategy: StrategyName, o: StrategyArgs): StrategyP
         phases: [{ name: 'head', epochs: o.epochs, optimizer: mainOptimizer(o, DEFAULT_LR.features), trainable: headTrains }],
       };
     case 'finetune': {
-      const cut = VGG16_LAYER_NAMES[VGG16_LAYER_NAMES.indexOf(o.unfreezeFrom) - 1] ?? null;
-      if (cut === null) throw new UserError('--unfreeze-from block1_conv1 unfreezes everything; use --strategy retrain instead.');
+      const cut = VGG16_LAYER_NAMES[vgg16LayerIndex(o.unfreezeFrom) - 1] ?? null;
+      if (cut === null) throw new UsageError('--unfreeze-from block1_conv1 unfreezes everything; use --strategy retrain instead.');
       const suffix = layersBetween(cut, 'block5_pool');
       const warmup = o.warmupEpochs ?? Math.floor(o.epochs / 2);
       if (warmup >= o.epochs) {
-        throw new UserError(`--warmup-epochs ${warmup} leaves no fine-tuning epoch out of --epochs ${o.epochs}; use fewer warm-up epochs or more epochs.`);
+        throw new UsageError(`--warmup-epochs ${warmup} leaves no fine-tuning epoch out of --epochs ${o.epochs}; use fewer warm-up epochs or more epochs.`);
       }
       const phases: PhaseSpec[] = [
         { name: 'warmup', epochs: warmup, optimizer: mainOptimizer(o, DEFAULT_LR.features), trainable: headTrains },

@@ -4,6 +4,7 @@ import type { UnreadableImage } from '../data/unreadable.ts';
 import { createRng } from '../data/random.ts';
 import { InterruptedError } from '../errors.ts';
 import { readRandomInitMarker } from '../keras/index.ts';
+import { defaultOf, seedSchema } from '../options/pieces.ts';
 import type { StrategyName } from '../strategies/types.ts';
 import { ArraySource } from './batch-source.ts';
 import { cachedFeatures, decidePrecision, extractOrStop, splitItems, type FeatureOptions } from './features.ts';
@@ -129,7 +130,7 @@ async function probeAccuracy(dataset: Dataset, split: { train: DatasetItem[]; va
 export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: number }): Promise<Advice> {
   const t = ADVISOR_THRESHOLDS;
   const { counts, imagesPerClass, size } = measureSize(dataset);
-  const seed = o.seed ?? 0;
+  const seed = o.seed ?? defaultOf(seedSchema);
   const split = probeSplit(dataset);
   const cuts = [PROBE_CUTS.deep, PROBE_CUTS.early, ...(o.extraCuts ?? [])];
   // Calibrated on the whole training split, as `train` does, so a run after the advice reuses it.

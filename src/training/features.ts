@@ -1,6 +1,6 @@
 import { EXTRACT_DEFAULTS, extractFeatures, loadFeatures, type ExtractItem, type ExtractOptions, type ExtractSummary } from '../cache/extract-features.ts';
 import { resolvePrecision, type PrecisionDecision } from '../cache/precision.ts';
-import { featureCacheDir } from '../util/user-dirs.ts';
+import { cacheSchema, defaultOf } from '../options/pieces.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
 import type { ResolvedPrecision } from '../cache/precision.ts';
 import type { DatasetItem } from '../data/dataset.ts';
@@ -25,7 +25,7 @@ export async function decidePrecision(trainItems: readonly ExtractItem[], o: Fea
   if (typeof o.precision !== 'string' || o.precision === 'fp32') return o;
   const d = EXTRACT_DEFAULTS;
   const decision = await resolvePrecision(trainItems, {
-    weights: o.weights, inputSize: o.inputSize ?? d.inputSize, resize: o.resize ?? d.resize, cache: o.cache ?? featureCacheDir(), engine: o.engine ?? d.engine, backend: o.backend,
+    weights: o.weights, inputSize: o.inputSize ?? d.inputSize, resize: o.resize ?? d.resize, cache: o.cache ?? defaultOf(cacheSchema), engine: o.engine ?? d.engine, backend: o.backend,
     precision: o.precision, cuts, calibration: o.calibration,
   });
   o.onEvent?.({ type: 'precision', decision });

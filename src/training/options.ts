@@ -1,18 +1,16 @@
 import { z } from 'zod';
-import { precisionSchema } from '../cache/precision.ts';
-import { augmentInputSchema } from '../data/augment-options.ts';
-import { VGG16_BASE } from '../models/vgg16-spec.ts';
+import { VGG16_BASE, type Vgg16LayerName } from '../models/vgg16-spec.ts';
+import { OPTION_PIECES } from '../options/pieces.ts';
 import { STRATEGY_NAMES } from '../strategies/types.ts';
-import { featureCacheDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';
-import { DEFAULT_RESIZE, RESIZE_MODES, type ResizeMode } from '../data/decode.ts';
 
-const convNames = VGG16_BASE.filter((l) => l.kind === 'conv').map((l) => l.name) as [string, ...string[]];
+const convNames = VGG16_BASE.filter((l) => l.kind === 'conv').map((l) => l.name) as [Vgg16LayerName, ...Vgg16LayerName[]];
 const positive = z.number().positive();
 
 /**
- * Every `train` option with its default: the ONE place defaults live. The CLI flags, `--config`
- * JSON files (the wizard writes them) and library callers all go through `resolveTrainOptions`.
+ * Every `train` option with its default: the options shared with other commands are options/'s
+ * pieces, the train-only ones are defined here. The CLI flags, `--config` JSON files (the wizard
+ * writes them) and library callers all go through `resolveTrainOptions`.
  */
 export const trainOptionsSchema = z
   .object({
@@ -55,17 +53,17 @@ export const trainOptionsSchema = z
     /** `auto` weights classes inversely to their frequency (sklearn "balanced"). Default: none. */
     classWeight: z.enum(['none', 'auto']).default('none'),
     /** Seed for weight init, splits, shuffling, dropout and augmentation. Default: 1337. */
-    seed: z.number().int().min(0).default(1337),
+    seed: OPTION_PIECES.seed,
     /** Run directory. Default: runs/<date>-<strategy>. */
     out: z.string().min(1).optional(),
     /** VGG16 weights file (Keras HDF5); default the official Keras file (see `resolveWeightsPath` in train.ts; downloaded once). */
-    weights: z.string().min(1).optional(),
+    weights: OPTION_PIECES.weights,
     /** Square input side in pixels (>= 32; the vgg head needs 224). Default: 224. */
-    inputSize: z.number().int().min(32).default(224),
+    inputSize: OPTION_PIECES.inputSize,
     /** How images are fitted to the input (see ResizeMode). Default: DEFAULT_RESIZE, Keras load_img nearest. */
-    resize: z.enum(RESIZE_MODES as [ResizeMode, ...ResizeMode[]]).default(DEFAULT_RESIZE),
+    resize: OPTION_PIECES.resize,
     /** Validation fraction when the folder has no train/validation split. Default: 0.2. */
-    valSplit: z.number().gt(0).lt(1).default(0.2),
+    valSplit: OPTION_PIECES.valSplit,
     /** Early stopping patience in epochs on val_loss (0 = off). Default: 5. */
     patience: z.number().int().min(0).default(5),
     /** Reduce-LR-on-plateau patience in epochs (0 = off). Default: 3. */
@@ -75,15 +73,15 @@ export const trainOptionsSchema = z
     /** Smallest change of val_loss that counts as an improvement. Default: 0. */
     minDelta: z.number().min(0).default(0),
     /** Augmentation: a preset and/or Keras ImageDataGenerator fields (`{ preset: 'standard' }`). Default: none. */
-    augment: augmentInputSchema.optional(),
+    augment: OPTION_PIECES.augment,
     /** Augmented copies per training image (feature variants cycled through epochs). Default: 1 when augmenting. */
-    augmentCopies: z.number().int().min(1).default(1),
-    /** Feature cache directory. Default: `~/.cache/transferkit/features` ({@link featureCacheDir}). */
-    cache: z.string().min(1).default(() => featureCacheDir()),
+    augmentCopies: OPTION_PIECES.augmentCopies,
+    /** Feature cache directory. Default: `~/.cache/transferkit/features`. */
+    cache: OPTION_PIECES.cache,
     /** Feature-extraction engine. Default: auto. */
-    engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+    engine: OPTION_PIECES.engine,
     /** Frozen-feature precision: auto (int8 on onnx CPU when the guard passes) | fp32 | int8. Default: auto. */
-    precision: precisionSchema,
+    precision: OPTION_PIECES.precision,
   })
   .strict();
 

@@ -16,7 +16,7 @@ import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts
 import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
 import { FP32, type CalibrationRecord, type ResolvedPrecision } from '../cache/precision.ts';
-import { VGG16_LAYER_NAMES } from '../models/vgg16-spec.ts';
+import { VGG16_LAYER_NAMES, vgg16LayerIndex } from '../models/vgg16-spec.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { modelsDir } from '../util/user-dirs.ts';
@@ -121,7 +121,7 @@ function packageVersions(): Record<string, string> {
  * large (small data ends in freeze or slice, which read the probe cuts themselves).
  */
 function autoCuts(dataset: Dataset, o: ResolvedTrainOptions): string[] {
-  const finetuneCut = VGG16_LAYER_NAMES[VGG16_LAYER_NAMES.indexOf(o.unfreezeFrom) - 1];
+  const finetuneCut = VGG16_LAYER_NAMES[vgg16LayerIndex(o.unfreezeFrom) - 1];
   const large = measureSize(dataset).size === 'large' && finetuneCut !== undefined;
   return [...new Set([PROBE_CUTS.deep, PROBE_CUTS.early, ...(large ? [finetuneCut] : [])])];
 }

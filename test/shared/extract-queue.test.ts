@@ -81,7 +81,7 @@ async function setUp(t: ExecutionContext, name: string): Promise<{ dir: string; 
   });
   const weights = join(dir, 'notop.h5');
   await initWeights(weights, { includeTop: false });
-  const ds = await scanDataset(dataset);
+  const ds = await scanDataset(dataset, { valSplit: 0.2, seed: 0 });
   return { dir, redis, workers, weights, unique: new Set([...ds.splits.train, ...ds.splits.validation].map((i) => i.hash)).size };
 }
 

@@ -49,7 +49,7 @@ test('extract caches every image once, reruns compute nothing, and kill -9 + res
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const weights = join(dir, 'notop.h5');
   await initWeights(weights, { includeTop: false });
-  const ds = await scanDataset(dataset);
+  const ds = await scanDataset(dataset, { valSplit: 0.2, seed: 0 });
   const all = [...ds.splits.train, ...ds.splits.validation];
   const unique = new Set(all.map((i) => i.hash)).size;
 

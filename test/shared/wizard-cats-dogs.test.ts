@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readKerasFile } from '../../src/keras/index.ts';
-import { runWizard } from '../../src/wizard/run-wizard.ts';
+import { runWizard } from '../../src/cli/wizard/run-wizard.ts';
 import { KEY, ScriptedTerminal } from '../wizard-terminal.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,7 +34,7 @@ test('a scripted wizard session on cats-dogs leaves the same run directory as it
   const models = join(tmp, 'models');
   process.chdir(tmp);
   const term = new ScriptedTerminal();
-  const session = runWizard({ streams: term, modelsDir: models, previewDir: tmp, extraArgs: ['--quiet'] });
+  const session = runWizard({ streams: term, modelsDir: models, previewDir: tmp, quiet: true });
   await term.answer(/Data folder/, `${catsDogs}${KEY.enter}`);
   await term.answer(/VGG16 weights/, `${KEY.up}${KEY.enter}`); // random init (no pretrained weights offline)
   await term.answer(/Image size/, `64${KEY.enter}`);

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Diagnosis } from '../../src/backend/doctor.ts';
+import type { Diagnosis } from '../../src/cli/diagnose.ts';
 import { packageJsonPath } from '../../src/backend/installed-packages.ts';
 import { PIP_CUDA_LIBRARIES } from '../../src/backend/cuda-libraries.ts';
 import { addonPath, readBuildRecord } from '../../src/backend/tensorflow/build-record.ts';

@@ -4,7 +4,7 @@
  * features are trusted. Both use one fp32 pass with outputs at every conv and pool.
  */
 import { readFile } from 'node:fs/promises';
-import { VGG16_BASE } from '../vgg16-spec.ts';
+import { VGG16_BASE, VGG16_LAYER_NAMES, vgg16LayerIndex } from '../vgg16-spec.ts';
 import type { Int8Ranges } from './prefix-graph.ts';
 import type { PrefixEngine } from './types.ts';
 
@@ -20,8 +20,7 @@ export const GUARD_CUTS = VGG16_BASE.filter((l) => l.kind === 'pool').map((l) =>
 
 /** The guard cut that vouches for `cut`: the first pool at or after it (a conv cut shares its block's). */
 export function guardCutFor(cut: string): string {
-  const names = VGG16_BASE.map((l) => l.name);
-  return names.slice(Math.max(0, names.indexOf(cut))).find((n) => GUARD_CUTS.includes(n)) ?? GUARD_CUTS.at(-1)!;
+  return VGG16_LAYER_NAMES.slice(Math.max(0, vgg16LayerIndex(cut))).find((n) => GUARD_CUTS.includes(n)) ?? GUARD_CUTS.at(-1)!;
 }
 
 /**

@@ -10,7 +10,7 @@ import { readKerasFile } from '../../keras/index.ts';
 import type { KerasFile } from '../../keras/types.ts';
 import { optionalDependencyVersion } from '../../version.ts';
 import { vgg16Prefix } from '../vgg16.ts';
-import { VGG16_LAYER_NAMES } from '../vgg16-spec.ts';
+import { VGG16_LAYER_NAMES, vgg16LayerIndex } from '../vgg16-spec.ts';
 import { layersModelToOnnx, ONNX_OUTPUT } from './layers-to-onnx.ts';
 import { createOnnxEngine, loadOnnxRuntime } from './onnx-engine.ts';
 import { prefixGraph, prefixLayers, type Int8Ranges } from './prefix-graph.ts';
@@ -78,9 +78,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Prefix
   if (options.int8 && engine !== 'onnx') throw new UserError('int8 features need the onnx engine (onnxruntime-node); use --precision fp32 with --engine tfjs');
   await initBackend(options.backend);
   const weights = typeof options.weights === 'string' ? await readKerasFile(options.weights) : options.weights;
-  const base = new Set(VGG16_LAYER_NAMES);
+  const base = new Set<string>(VGG16_LAYER_NAMES);
   if (cuts.length > 1 && !cuts.every((c) => base.has(c))) throw new UserError(`several cuts in one pass must all be conv-base layers (block1_conv1 … block5_pool), got ${cuts.join(', ')}`);
-  const deepest = cuts.reduce((a, b) => (VGG16_LAYER_NAMES.indexOf(b) > VGG16_LAYER_NAMES.indexOf(a) ? b : a));
+  const deepest = cuts.reduce((a, b) => (vgg16LayerIndex(b) > vgg16LayerIndex(a) ? b : a));
   // vgg16Prefix refuses a file that leaves any prefix layer without weights.
   const model = await vgg16Prefix(deepest, { inputShape: [inputSize, inputSize, 3], weights });
   if (engine === 'tfjs') return createTfjsEngine(model, inputSize, cuts);

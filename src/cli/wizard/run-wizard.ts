@@ -1,25 +1,24 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BackendPreference } from '../backend/index.ts';
-import { readRandomInitMarker } from '../keras/index.ts';
-import { trainRenderer } from '../cli/render/train-events.ts';
-import { parseTrainArgs } from '../cli/train.ts';
-import { parseAugmentOptions } from '../data/augment-options.ts';
-import { renderAugmentPreview } from '../data/preview.ts';
-import { modelsDir } from '../util/user-dirs.ts';
-import { REPORT_FILE } from '../run/files.ts';
-import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../training/advisor.ts';
-import { planStrategy } from '../strategies/plan.ts';
-import type { StrategyName } from '../strategies/types.ts';
-import { evaluateRun } from '../inference/evaluate.ts';
-import { formatClassificationReport } from '../inference/metrics.ts';
-import type { EvaluationReport } from '../run/schemas.ts';
-import type { TrainEvent } from '../training/events.ts';
-import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../training/options.ts';
-import { defaultRunDir, train, type TrainResult } from '../training/train.ts';
-import { writeFileAtomic, writeJson } from '../util/atomic.ts';
-import { randomInitWarning } from '../warnings.ts';
-import { formatCommand, trainArgs, type WizardAnswers } from './command.ts';
+import type { BackendPreference } from '../../backend/index.ts';
+import { readRandomInitMarker } from '../../keras/index.ts';
+import { trainRenderer } from '../render/train-events.ts';
+import { parseAugmentOptions } from '../../data/augment-options.ts';
+import { renderAugmentPreview } from '../../data/preview.ts';
+import { modelsDir } from '../../util/user-dirs.ts';
+import { REPORT_FILE } from '../../run/files.ts';
+import { advise, ADVISOR_THRESHOLDS, measureSize, STRATEGY_MATRIX } from '../../training/advisor.ts';
+import { planStrategy } from '../../strategies/plan.ts';
+import type { StrategyName } from '../../strategies/types.ts';
+import type { TrainEvent } from '../../training/events.ts';
+import { evaluateRun } from '../../inference/evaluate.ts';
+import { formatClassificationReport } from '../../inference/metrics.ts';
+import type { EvaluationReport } from '../../run/schemas.ts';
+import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../../training/options.ts';
+import { defaultRunDir, train, type TrainResult } from '../../training/train.ts';
+import { writeFileAtomic, writeJson } from '../../util/atomic.ts';
+import { randomInitWarning } from '../../warnings.ts';
+import { formatCommand, trainCommand, wizardTrainOptions, type WizardAnswers } from './command.ts';
 import { WizardIO, type WizardStreams } from './io.ts';
 import { askAugment, askConfirm, askDataDir, askNumber, askOut, askSimilarity, askStrategy, askWeights } from './questions.ts';
 import { DataDirValidator } from './validate.ts';
@@ -30,8 +29,10 @@ export interface WizardOptions {
   streams: WizardStreams;
   /** Where weights are looked for, downloaded and random-initialised. Default: {@link modelsDir} (`~/.cache/transferkit/models`). */
   modelsDir?: string;
-  /** More `transferkit train` flags, applied to every run and printed in the command (e.g. `--cache DIR`). Default: none. */
-  extraArgs?: string[];
+  /** Train options not asked about, applied to the run and printed in the command (e.g. `{ cache }`). Default: none. */
+  trainOptions?: TrainOptions;
+  /** Lines instead of progress bars while training, as `train --quiet`. Default: false. */
+  quiet?: boolean;
   /** Folder the augmentation preview PNG is written to. Default: the OS temp folder. */
   previewDir?: string;
   /** tfjs backend for the advisor, training and evaluation. Default: initBackend's choice. */
@@ -62,9 +63,8 @@ function defaultLr(strategy: StrategyName, base: ResolvedTrainOptions, epochs: n
  */
 export async function runWizard(options: WizardOptions): Promise<WizardResult> {
   const io = new WizardIO(options.streams);
-  const extraArgs = options.extraArgs ?? [];
-  // The flags not asked (cache, seed, resize, ...) resolved as train resolves them.
-  const base = resolveTrainOptions((await parseTrainArgs(['.', ...extraArgs])).options);
+  // The options not asked (cache, seed, resize, ...) resolved as train resolves them.
+  const base = resolveTrainOptions(options.trainOptions);
   io.print('transferkit wizard: from an image folder to a trained, evaluated model. Ctrl-C quits at any question.\n');
 
   const { dir: dataDir, report } = await askDataDir(io, new DataDirValidator({ valSplit: base.valSplit, seed: base.seed }));
@@ -106,8 +106,8 @@ export async function runWizard(options: WizardOptions): Promise<WizardResult> {
   const out = await askOut(io, defaultRunDir(strategy));
 
   const answers: WizardAnswers = { dataDir, weights, strategy, augment, inputSize, epochs, batchSize, lr, seed: base.seed, out };
-  const args = trainArgs(answers, extraArgs);
-  const command = formatCommand(['transferkit', 'train', ...args]);
+  const trainOptions = wizardTrainOptions(answers, options.trainOptions);
+  const command = formatCommand(trainCommand(dataDir, trainOptions));
   io.print('\nSummary');
   for (const [k, v] of Object.entries(answers)) io.print(`  ${k.padEnd(10)} ${v}`);
   io.print(`\nequivalent command:\n  ${command}\nthen:\n  ${formatCommand(['transferkit', 'evaluate', out])}\n`);
@@ -116,15 +116,13 @@ export async function runWizard(options: WizardOptions): Promise<WizardResult> {
     return { status: 'declined', answers, command };
   }
 
-  // The same parser as `transferkit train`, so the printed command and this run cannot disagree.
-  const { options: trainOptions, quiet } = await parseTrainArgs(args);
   const configPath = `${out.replace(/[\\/]+$/, '')}.json`;
   // Without `out`: repeating the run must make a new run directory, not reuse this one.
   const { out: _runDir, ...repeatable } = trainOptions;
   await writeJson(configPath, repeatable satisfies TrainOptions);
   io.print(`answers saved to ${configPath}; repeat with: ${formatCommand(['transferkit', 'train', dataDir, '--config', configPath])}`);
 
-  const renderer = trainRenderer(io.output, { quiet, signal: options.signal });
+  const renderer = trainRenderer(io.output, { quiet: options.quiet, signal: options.signal });
   // The random-init warning was shown once already, after the weights question.
   const onEvent = (e: TrainEvent): void => {
     if (e.type !== 'warning' || e.warning.code !== 'random-init-weights') renderer.onEvent(e);

@@ -14,8 +14,8 @@ import type { EngineAvailability } from '../models/engines/types.ts';
 import { OFFICIAL_FILES } from '../models/fetch.ts';
 import { md5File } from '../util/download.ts';
 import { kerasModelsDir, modelsDir as defaultModelsDir } from '../util/user-dirs.ts';
-import { backendReport, initBackend, type BackendPreference, type BackendReport } from './index.ts';
-import { installedVersion } from './installed-packages.ts';
+import { backendReport, initBackend, type BackendPreference, type BackendReport } from '../backend/index.ts';
+import { installedVersion } from '../backend/installed-packages.ts';
 
 /** Options for {@link diagnose}. */
 export interface DiagnoseOptions {

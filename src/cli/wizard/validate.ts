@@ -1,8 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
-import { checkDataset, type CheckReport } from '../data/check.ts';
-import { describeError } from '../errors.ts';
-import { readKerasFile } from '../keras/index.ts';
-import { trainOptionsSchema } from '../training/options.ts';
+import { checkDataset, type CheckReport } from '../../data/check.ts';
+import { describeError } from '../../errors.ts';
+import { readKerasFile } from '../../keras/index.ts';
+import { trainOptionsSchema } from '../../training/options.ts';
 
 /**
  * inquirer `validate` functions: `true`, or the reason the answer is re-asked. The rules are the

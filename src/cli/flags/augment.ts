@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { AUGMENT_PRESET_NAMES, parseAugmentOptions } from './augment-options.ts';
-import type { AugmentOptions } from './augment-options.ts';
+import { AUGMENT_PRESET_NAMES, parseAugmentOptions } from '../../data/augment-options.ts';
+import type { AugmentOptions } from '../../data/augment-options.ts';
 
 /**
  * The augmentation flags, defined once for every command that augments (augment-preview, train,

@@ -1,12 +1,12 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AUGMENT_PRESET_NAMES, type AugmentPreset } from '../data/augment-options.ts';
-import type { CheckReport } from '../data/check.ts';
-import { formatCheckReport } from '../data/check.ts';
-import { describeError } from '../errors.ts';
-import { fetchWeights, OFFICIAL_FILES } from '../models/fetch.ts';
-import { initWeights } from '../models/init-weights.ts';
-import { STRATEGY_NAMES, type StrategyName } from '../strategies/types.ts';
+import { AUGMENT_PRESET_NAMES, type AugmentPreset } from '../../data/augment-options.ts';
+import type { CheckReport } from '../../data/check.ts';
+import { formatCheckReport } from '../../data/check.ts';
+import { describeError } from '../../errors.ts';
+import { fetchWeights, OFFICIAL_FILES } from '../../models/fetch.ts';
+import { initWeights } from '../../models/init-weights.ts';
+import { STRATEGY_NAMES, type StrategyName } from '../../strategies/types.ts';
 import type { WizardIO } from './io.ts';
 import { validateNumber, validateOutDir, validateWeightsFile, type DataDirValidator, type NumericOption } from './validate.ts';
 
