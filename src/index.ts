@@ -1,4 +1,8 @@
-/** The public library API: everything the CLI does is callable from here. */
+/**
+ * The public library API: everything the CLI does is callable from here. Where each concept lives
+ * and the one-way order between the src/ folders: docs/architecture.md (checked by
+ * test/architecture-layers.test.ts).
+ */
 export { UserError } from './errors.ts';
 export { fetchWeights, selectOfficialFiles, sourceUrl, officialFilePath, OFFICIAL_FILES } from './models/fetch.ts';
 export { transferkitHome, modelsDir, featureCacheDir, kerasModelsDir } from './util/user-dirs.ts';

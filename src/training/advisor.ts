@@ -4,11 +4,13 @@ import type { UnreadableImage } from '../data/unreadable.ts';
 import { createRng } from '../data/random.ts';
 import { InterruptedError } from '../errors.ts';
 import { readRandomInitMarker } from '../keras/index.ts';
+import { VGG16_LAYER_NAMES, vgg16LayerIndex } from '../models/vgg16-spec.ts';
 import { defaultOf, seedSchema } from '../options/pieces.ts';
 import type { StrategyName } from '../strategies/types.ts';
 import { ArraySource } from './batch-source.ts';
 import { cachedFeatures, decidePrecision, extractOrStop, splitItems, type FeatureOptions } from './features.ts';
 import { fit, lossAndAccuracy } from './fit.ts';
+import { trainOptionsSchema } from './options.ts';
 
 /** The advisor's thresholds, printed with every recommendation. */
 export const ADVISOR_THRESHOLDS = {
@@ -127,12 +129,24 @@ async function probeAccuracy(dataset: Dataset, split: { train: DatasetItem[]; va
  * next, e.g. fine-tuning's), so no image runs through the prefix twice. `o.signal` stops extraction
  * and the probes within one batch (an InterruptedError).
  */
+/**
+ * The cuts a `strategy: auto` run may read: both probe cuts, and fine-tuning's cut (the layer before
+ * `unfreezeFrom`) when the data is large; small data ends in freeze or slice, which read the probe
+ * cuts themselves. `advise` decides precision over the same cuts as `train --strategy auto`, so the
+ * guard sees the same cuts and both give the same advice.
+ */
+export function autoReadCuts(dataset: Dataset, unfreezeFrom: string = defaultOf(trainOptionsSchema.shape.unfreezeFrom)): string[] {
+  const finetuneCut = VGG16_LAYER_NAMES[vgg16LayerIndex(unfreezeFrom) - 1];
+  const large = measureSize(dataset).size === 'large' && finetuneCut !== undefined;
+  return [...new Set<string>([PROBE_CUTS.deep, PROBE_CUTS.early, ...(large ? [finetuneCut] : [])])];
+}
+
 export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: number }): Promise<Advice> {
   const t = ADVISOR_THRESHOLDS;
   const { counts, imagesPerClass, size } = measureSize(dataset);
   const seed = o.seed ?? defaultOf(seedSchema);
   const split = probeSplit(dataset);
-  const cuts = [PROBE_CUTS.deep, PROBE_CUTS.early, ...(o.extraCuts ?? [])];
+  const cuts = [...new Set([...autoReadCuts(dataset), ...(o.extraCuts ?? [])])];
   // Calibrated on the whole training split, as `train` does, so a run after the advice reuses it.
   const decided = await decidePrecision(dataset.splits.train, o, cuts);
   const summary = await extractOrStop(splitItems(split), { ...decided, cut: cuts[0], extraCuts: cuts.slice(1) });

@@ -16,14 +16,13 @@ import { VGG16_PREPROCESSING, type Preprocessing } from '../models/preprocess.ts
 import { writeLearningCurves } from '../report/curves.ts';
 import { writeReport } from '../report/html-report.ts';
 import { FP32, type CalibrationRecord, type ResolvedPrecision } from '../cache/precision.ts';
-import { VGG16_LAYER_NAMES, vgg16LayerIndex } from '../models/vgg16-spec.ts';
 import { planStrategy } from '../strategies/plan.ts';
 import type { StrategyPlan } from '../strategies/types.ts';
 import { modelsDir } from '../util/user-dirs.ts';
 import { parseOrThrow } from '../util/validate.ts';
 import { TRANSFERKIT_VERSION } from '../version.ts';
 import { randomInitWarning } from '../warnings.ts';
-import { ADVISED_SLICE_AT, advise, measureSize, PROBE_CUTS } from './advisor.ts';
+import { ADVISED_SLICE_AT, advise, autoReadCuts, PROBE_CUTS } from './advisor.ts';
 import type { TrainingData } from './batch-source.ts';
 import { EarlyStopping, HistoryRecorder, ModelCheckpoint, ReduceLROnPlateau, type Callback, type EpochLogs } from './callbacks.ts';
 import { balancedClassWeights } from './class-weights.ts';
@@ -116,15 +115,6 @@ function packageVersions(): Record<string, string> {
   return { transferkit: TRANSFERKIT_VERSION, ...Object.fromEntries(names.map((n) => [n, installedVersion(n) ?? 'not installed'])), node: process.version };
 }
 
-/**
- * The cuts a `strategy: auto` run may read: both probe cuts, and fine-tuning's cut when the data is
- * large (small data ends in freeze or slice, which read the probe cuts themselves).
- */
-function autoCuts(dataset: Dataset, o: ResolvedTrainOptions): string[] {
-  const finetuneCut = VGG16_LAYER_NAMES[vgg16LayerIndex(o.unfreezeFrom) - 1];
-  const large = measureSize(dataset).size === 'large' && finetuneCut !== undefined;
-  return [...new Set([PROBE_CUTS.deep, PROBE_CUTS.early, ...(large ? [finetuneCut] : [])])];
-}
 
 /** `runs/<UTC date and time>-<strategy>`: the run directory when `out` is not given. */
 export function defaultRunDir(strategy: string): string {
@@ -249,7 +239,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
     },
   };
   const fixedPlan = hooks.resumed?.plan ?? (o.strategy === 'auto' ? undefined : planStrategy(o.strategy, o));
-  const readCuts = fixedPlan ? (fixedPlan.cut === null ? [] : [fixedPlan.cut]) : autoCuts(dataset, o);
+  const readCuts = fixedPlan ? (fixedPlan.cut === null ? [] : [fixedPlan.cut]) : autoReadCuts(dataset, o.unfreezeFrom);
   let calibration: CalibrationRecord | undefined;
   if (hooks.resumed && readCuts.length > 0) {
     // A resumed run reads the features it started with: its recorded precision, never a new decision.
