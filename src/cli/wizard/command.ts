@@ -1,4 +1,5 @@
-import type { AugmentPreset } from '../../data/augment-options.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { AUGMENT_PRESET_NAMES, parseAugmentOptions, type AugmentPreset } from '../../data/augment-options.ts';
 import type { StrategyName } from '../../strategies/types.ts';
 import type { TrainOptions } from '../../training/options.ts';
 import { flagOf } from '../flags/shared.ts';
@@ -25,7 +26,14 @@ export interface WizardAnswers {
 /** The train options the answers stand for, on top of `base` (options the wizard does not ask about). */
 export function wizardTrainOptions(a: WizardAnswers, base: TrainOptions = {}): TrainOptions {
   const { dataDir: _dataDir, augment, ...asked } = a;
-  return { ...base, ...asked, augment: { preset: augment } };
+  // Expanded to its settings, as `train --augment PRESET` records it, so both runs write the same config.
+  return { ...base, ...asked, augment: parseAugmentOptions({ preset: augment }) };
+}
+
+/** The preset whose settings `augment` is, if any (printed as `--augment PRESET`). */
+function presetOf(augment: NonNullable<TrainOptions['augment']>): AugmentPreset | undefined {
+  const settings = parseAugmentOptions(augment);
+  return AUGMENT_PRESET_NAMES.find((p) => isDeepStrictEqual(parseAugmentOptions({ preset: p }), settings));
 }
 
 /**
@@ -40,7 +48,8 @@ function optionWords(key: string, value: unknown): string[] {
 
 /**
  * The `transferkit train` command for `options` (a pure function: flags named like their option,
- * augmentation as `--augment PRESET` plus one flag per Keras field). Reading it back with train's
+ * augmentation as `--augment PRESET` plus one flag per Keras field, or just `--augment PRESET` for a
+ * preset's own settings). Reading it back with train's
  * own parser gives `options` again.
  */
 export function trainCommand(dataDir: string, options: TrainOptions): string[] {
@@ -48,8 +57,11 @@ export function trainCommand(dataDir: string, options: TrainOptions): string[] {
   for (const [key, value] of Object.entries(options)) {
     if (key !== 'augment') words.push(...optionWords(key, value));
     else if (value !== undefined) {
-      const { preset, ...fields } = value as NonNullable<TrainOptions['augment']>;
-      words.push(...optionWords('augment', preset), ...Object.entries(fields).flatMap(([field, v]) => optionWords(field, v)));
+      const augment = value as NonNullable<TrainOptions['augment']>;
+      const { preset, ...fields } = augment;
+      const named = preset ?? presetOf(augment);
+      const own = preset === undefined && named !== undefined ? [] : Object.entries(fields);
+      words.push(...optionWords('augment', named), ...own.flatMap(([field, v]) => optionWords(field, v)));
     }
   }
   return words;
