@@ -78,14 +78,16 @@ export function preprocessPixels(preprocessing: Preprocessing): (rgb: RgbValues)
  * transform, as on Keras's numpy arrays: no gradient flows through it.
  */
 export function preprocessInput(x: tf.Tensor): tf.Tensor {
-  requireRgbLast(x, 'preprocessInput');
-  return tf.tensor(caffeInput(x.dataSync() as RgbValues), x.shape, 'float32');
+  return preprocessFor(VGG16_PREPROCESSING)(x);
 }
 
-/** The tensor op for a preprocessing record's `mode`, for `streamBatches`' `preprocess`. */
-export function preprocessFor(preprocessing: Preprocessing): (x: tf.Tensor4D) => tf.Tensor4D {
+/** The tensor op for a preprocessing record's `mode` (any rank, RGB last), e.g. for `streamBatches`' `preprocess`. */
+export function preprocessFor(preprocessing: Preprocessing): <T extends tf.Tensor>(x: T) => T {
   const pixels = preprocessPixels(preprocessing);
-  return (x) => tf.tensor4d(pixels(x.dataSync() as RgbValues), x.shape, 'float32');
+  return <T extends tf.Tensor>(x: T): T => {
+    requireRgbLast(x, 'preprocessInput');
+    return tf.tensor(pixels(x.dataSync() as RgbValues), x.shape, 'float32') as T;
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
-import { EXTRACT_DEFAULTS, extractFeatures, loadFeatures, type ExtractItem, type ExtractOptions, type ExtractSummary } from '../cache/extract-features.ts';
-import { resolvePrecision, type PrecisionDecision } from '../cache/precision.ts';
+import { decidePrecision as decideExtractionPrecision, EXTRACT_DEFAULTS, extractFeatures, loadFeatures, type ExtractItem, type ExtractOptions, type ExtractSummary } from '../cache/extract-features.ts';
+import type { PrecisionDecision } from '../cache/precision.ts';
 import { cacheSchema, defaultOf } from '../options/pieces.ts';
 import type { AugmentationSpec } from '../cache/jobs.ts';
 import type { ResolvedPrecision } from '../cache/precision.ts';
@@ -22,14 +22,13 @@ export type FeatureOptions = Pick<
  * advisor's probes and the run share one calibration. Returns `o` with the decided precision.
  */
 export async function decidePrecision(trainItems: readonly ExtractItem[], o: FeatureOptions, cuts: readonly string[]): Promise<FeatureOptions & { decision?: PrecisionDecision }> {
-  if (typeof o.precision !== 'string' || o.precision === 'fp32') return o;
   const d = EXTRACT_DEFAULTS;
-  const decision = await resolvePrecision(trainItems, {
-    weights: o.weights, inputSize: o.inputSize ?? d.inputSize, resize: o.resize ?? d.resize, cache: o.cache ?? defaultOf(cacheSchema), engine: o.engine ?? d.engine, backend: o.backend,
-    precision: o.precision, cuts, calibration: o.calibration,
-  });
-  o.onEvent?.({ type: 'precision', decision });
-  return { ...o, precision: decision.resolved, decision };
+  const { precision, decision } = await decideExtractionPrecision(
+    trainItems,
+    { ...o, inputSize: o.inputSize ?? d.inputSize, resize: o.resize ?? d.resize, cache: o.cache ?? defaultOf(cacheSchema), engine: o.engine ?? d.engine },
+    cuts,
+  );
+  return { ...o, precision, ...(decision ? { decision } : {}) };
 }
 
 /** Extract `items` with `o`, tell `onExtracted`, and refuse to go on when interrupted. */
