@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
@@ -92,7 +92,9 @@ test.serial('exporting leaves no tensors behind', async (t) => {
   t.is(tf.memory().numTensors, before);
 });
 
-test.after.always(() => {
+test.after.always(async () => {
   xs.dispose();
   run.model.dispose();
+  // ~400 MB of weights, cache, run and exports per run of the suite.
+  await rm(tmp, { recursive: true, force: true });
 });
