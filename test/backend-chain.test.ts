@@ -4,8 +4,7 @@
  * wasm and must say why (until `transferkit setup tensorflow` builds them).
  */
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
@@ -14,6 +13,7 @@ import { initBackendFromCli } from '../src/cli/backend.ts';
 import { CUDA_LIBRARIES, missingCudaLibraries } from '../src/backend/cuda-libraries.ts';
 import { installedVersion } from '../src/backend/installed-packages.ts';
 import { UserError } from '../src/errors.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const nativeAbsent = installedVersion('@tensorflow/tfjs-node') === null && installedVersion('@tensorflow/tfjs-node-gpu') === null;
 
@@ -91,7 +91,7 @@ test.serial('initBackendFromCli honours the global --backend option', async (t) 
 
 test('CUDA libraries found on LD_LIBRARY_PATH are not reported missing', async (t) => {
   if (process.platform !== 'linux') return t.is(missingCudaLibraries(), null);
-  const dir = await mkdtemp(join(tmpdir(), 'transferkit-cuda-'));
+  const dir = await tempDir('transferkit-cuda-');
   try {
     const present: string[] = CUDA_LIBRARIES.filter((_, i) => i % 2 === 0);
     for (const lib of present) await writeFile(join(dir, lib), '');

@@ -2,13 +2,13 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnosis } from '../src/cli/diagnose.ts';
 import { installedVersion } from '../src/backend/installed-packages.ts';
 import { OFFICIAL_FILES } from '../src/models/fetch.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -34,11 +34,11 @@ const officialBytes = Buffer.from('not really the VGG16 notop weights');
 const otherBytes = Buffer.from('my own model');
 
 test.before(async () => {
-  models = await mkdtemp(join(tmpdir(), 'transferkit-doctor-'));
+  models = await tempDir('transferkit-doctor-');
   await writeFile(join(models, OFFICIAL_FILES.notop.name), officialBytes);
   await writeFile(join(models, 'mine.keras'), otherBytes);
   await writeFile(join(models, 'notes.txt'), 'not weights');
-  kerasHome = await mkdtemp(join(tmpdir(), 'transferkit-keras-home-'));
+  kerasHome = await tempDir('transferkit-keras-home-');
   await mkdir(join(kerasHome, 'models'));
   await writeFile(join(kerasHome, 'models', OFFICIAL_FILES.top.name), officialBytes);
   await writeFile(join(kerasHome, 'models', 'resnet50_weights_tf_dim_ordering_tf_kernels.h5'), otherBytes);

@@ -1,14 +1,14 @@
 /** An app that started the wasm backend still fails the way Node makes it fail, with its own error. */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const backend = new URL('../src/backend/index.ts', import.meta.url).href;
 
 async function appFailing(how: string): Promise<{ status: number | null; stderr: string }> {
-  const script = join(await mkdtemp(join(tmpdir(), 'tk-crash-')), 'app.mts');
+  const script = join(await tempDir('tk-crash-'), 'app.mts');
   await writeFile(script, `import { initBackend } from ${JSON.stringify(backend)};\nawait initBackend('wasm');\n${how}\n`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
   return { status: r.status, stderr: r.stderr };

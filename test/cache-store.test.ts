@@ -1,23 +1,17 @@
 import test from 'ava';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FeatureStore, featureKey, ORIGINAL_VARIANT } from '../src/cache/feature-store.ts';
 import { fromFloat16, toFloat16 } from '../src/cache/float16.ts';
 import { kerasFileHash, prefixFingerprint, weightsFileHash, type PrefixIdentity } from '../src/cache/fingerprint.ts';
-
-async function tempDir(t: import('ava').ExecutionContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-cache-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from './helpers/temp-dir.ts';
 
 function features(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.abs(Math.sin(seed * 1000 + i)) * 40 * ((i % 7) / 7));
 }
 
 test('put then get returns the exact float32 features, in key order, with misses as undefined', async (t) => {
-  const store = await FeatureStore.open(await tempDir(t));
+  const store = await FeatureStore.open(await tempDir('tk-cache-'));
   const a = features(512, 1);
   const b = features(512, 2);
   const key = (h: string) => featureKey({ fingerprint: 'fp', imageHash: h, variant: ORIGINAL_VARIANT });
@@ -36,7 +30,7 @@ test('put then get returns the exact float32 features, in key order, with misses
 });
 
 test('float16 storage halves the bytes and round-trips within half precision', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir('tk-cache-');
   const store = await FeatureStore.open(dir, { dtype: 'float16' });
   const x = features(4096, 3);
   x[0] = 1e-6; // subnormal half
@@ -86,7 +80,7 @@ test('every part of the prefix identity changes the fingerprint', (t) => {
 });
 
 test('the weights file hash follows the file content, re-hashing when size or mtime change', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir('tk-cache-');
   const file = join(dir, 'w.h5');
   await writeFile(file, 'weights one');
   const h1 = await weightsFileHash(file);
@@ -102,7 +96,7 @@ test('the weights file hash follows the file content, re-hashing when size or mt
 });
 
 test('a second handle on the same directory (as another process opens it) sees committed puts', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir('tk-cache-');
   const writer = await FeatureStore.open(dir);
   const reader = await FeatureStore.open(dir, { readOnly: true });
   await writer.put([{ key: 'f/x/1/orig', features: Float32Array.of(1, 2, 3) }]);
@@ -114,7 +108,7 @@ test('a second handle on the same directory (as another process opens it) sees c
 });
 
 test('readInto decodes float32 and float16 entries in place and reports missing or wrong-length keys', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir('tk-cache-');
   const key = (h: string) => featureKey({ fingerprint: 'fp', imageHash: h, variant: ORIGINAL_VARIANT });
   const full = await FeatureStore.open(dir);
   const a = features(300, 3);

@@ -1,6 +1,4 @@
 import test from 'ava';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { augmentImage, augmentationVariant, inverseAffine, sampleTransform } from '../src/data/augment.ts';
@@ -8,9 +6,10 @@ import { AUGMENT_PRESETS, parseAugmentOptions } from '../src/data/augment-option
 import type { FillMode } from '../src/data/augment-options.ts';
 import { createRng } from '../src/data/random.ts';
 import { UserError } from '../src/errors.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const W = 40, H = 30;
-const dir = await mkdtemp(join(tmpdir(), 'tk-augment-'));
+const dir = await tempDir('tk-augment-');
 const source = join(dir, 'ramp.png');
 const raw = Buffer.alloc(W * H * 3);
 for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) raw.set([x * 6, y * 8, (x * y) % 256], (y * W + x) * 3);

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
@@ -8,9 +7,10 @@ import { AUGMENT_PRESETS } from '../src/data/augment-options.ts';
 import { streamBatches } from '../src/data/batches.ts';
 import type { DatasetItem } from '../src/data/dataset.ts';
 import { ImageDecodeError } from '../src/data/decode.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 await tf.setBackend('cpu');
-const dir = await mkdtemp(join(tmpdir(), 'tk-batches-'));
+const dir = await tempDir('tk-batches-');
 const items: DatasetItem[] = [];
 for (let i = 0; i < 11; i++) {
   const className = i % 2 === 0 ? 'even' : 'odd';

@@ -1,11 +1,11 @@
 import test from 'ava';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeImage, ImageDecodeError, probeImage } from '../src/data/decode.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
-const dir = await mkdtemp(join(tmpdir(), 'tk-decode-'));
+const dir = await tempDir('tk-decode-');
 const at = (name: string): string => join(dir, name);
 
 /** A 64x48 picture: left half red, right half blue, top rows green (so orientation is visible). */

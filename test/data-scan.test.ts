@@ -1,11 +1,11 @@
 import test from 'ava';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { checkDataset } from '../src/data/check.ts';
 import { scanDataset } from '../src/data/scan.ts';
 import { UserError } from '../src/errors.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 async function image(path: string, colour: string, format: 'jpeg' | 'png' = 'jpeg'): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
@@ -13,7 +13,7 @@ async function image(path: string, colour: string, format: 'jpeg' | 'png' = 'jpe
 }
 
 test('class folders: hidden files, Thumbs.db, non-images ignored; upper-case, unicode and spaces kept; seeded stratified split', async (t) => {
-  const root = await mkdtemp(join(tmpdir(), 'tk-scan-'));
+  const root = await tempDir('tk-scan-');
   for (let i = 0; i < 10; i++) await image(join(root, 'chats noirs', `img ${i}.JPG`), `#10${i}010`);
   for (let i = 0; i < 5; i++) await image(join(root, 'éléphants', `ph_${i}.png`), `#2020${i}0`, 'png');
   await image(join(root, '.ipynb_checkpoints', 'x.jpg'), '#000000');
@@ -43,7 +43,7 @@ test('class folders: hidden files, Thumbs.db, non-images ignored; upper-case, un
 });
 
 test('train/val/test layout; unreadable files listed and skipped; duplicates across splits and classes', async (t) => {
-  const root = await mkdtemp(join(tmpdir(), 'tk-scan-'));
+  const root = await tempDir('tk-scan-');
   await image(join(root, 'train', 'a', '1.jpg'), '#ff0000');
   await image(join(root, 'train', 'a', '2.jpg'), '#ee0000');
   await image(join(root, 'train', 'b', '1.jpg'), '#0000ff');
@@ -69,7 +69,7 @@ test('train/val/test layout; unreadable files listed and skipped; duplicates acr
 });
 
 test('fewer than two usable classes: scan throws naming them, check reports unusable', async (t) => {
-  const root = await mkdtemp(join(tmpdir(), 'tk-scan-'));
+  const root = await tempDir('tk-scan-');
   await image(join(root, 'only', '1.jpg'), '#ff0000');
   await mkdir(join(root, 'hollow'));
   const err = await t.throwsAsync(scanDataset(root, { valSplit: 0.2, seed: 0 }), { instanceOf: UserError });

@@ -1,11 +1,11 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../src/errors.ts';
 import { exportOnnx, layersModelToOnnx } from '../src/models/engines/layers-to-onnx.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 /** Deterministic pseudo-random values in [-scale, scale]. */
 function noise(n: number, seed: number, scale = 1): Float32Array {
@@ -88,7 +88,7 @@ test('global pooling heads and valid-padded convs export too; 4D outputs stay NH
 });
 
 test('exportOnnx writes a file onnxruntime reads; unsupported layers are refused by name', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-onnx-'));
+  const dir = await tempDir('tk-onnx-');
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2, activation: 'relu' })] });
   randomise(model, 5);

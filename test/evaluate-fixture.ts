@@ -1,10 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initWeights } from '../src/models/init-weights.ts';
 import type { TrainOptions } from '../src/training/options.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 /** A finished run of the real `train` on generated shapes with random-init VGG16 weights (small and fast). */
 export interface TinyRun {
@@ -17,7 +16,7 @@ export interface TinyRun {
 
 /** Train a 2-epoch `freeze` run at 32x32 on a dozen images per class; `options` override. */
 export async function trainTinyRun(prefix: string, options: TrainOptions = {}): Promise<TinyRun> {
-  const tmp = await mkdtemp(join(tmpdir(), prefix));
+  const tmp = await tempDir(prefix);
   const data = join(tmp, 'shapes');
   const weights = join(tmp, 'notop.h5');
   await makeShapesDataset(data, { perClass: 12, val: 6, seed: 3, size: 48 });

@@ -4,8 +4,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -13,6 +12,7 @@ import sharp from 'sharp';
 import { extractFeatures, loadFeatures } from '../src/cache/extract-features.ts';
 import { scanDataset } from '../src/data/scan.ts';
 import { initWeights } from '../src/models/init-weights.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,7 +21,7 @@ const SIZE = 32;
 const CLASSES = { ants: 4, bees: 3 } as const;
 
 async function fixture(t: import('ava').ExecutionContext): Promise<{ dir: string; data: string; weights: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-extract-cli-'));
+  const dir = await tempDir('tk-extract-cli-');
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const data = join(dir, 'bugs');
   let seed = 0;

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import h5wasm from 'h5wasm/node';
@@ -9,6 +8,7 @@ import { extractFeatures, loadFeatures } from '../src/cache/extract-features.ts'
 import { scanDataset } from '../src/data/scan.ts';
 import { writeLegacyWeights } from '../src/keras/index.ts';
 import { randomVgg16 } from './helpers/vgg16-weights.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 /** Parse a .npy file we wrote: dtype, shape and data. */
 function parseNpy(bytes: Uint8Array): { descr: string; shape: number[]; data: ArrayBuffer } {
@@ -31,7 +31,7 @@ test('npy header follows NumPy v1.0: magic, 64-byte aligned header, shape tuple'
 });
 
 test('a dataset cache exports to .npy and HDF5 with features, labels and class names in dataset order', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-export-'));
+  const dir = await tempDir('tk-export-');
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   for (const [cls, n] of [['ants', 3], ['bees', 2]] as const) {
     await mkdir(join(dir, 'data', 'train', cls), { recursive: true });

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { extractFeatures, loadFeatures, type ExtractItem, type ExtractOptions, type LoadFeaturesOptions } from '../src/cache/extract-features.ts';
@@ -11,6 +10,7 @@ import { writeLegacyWeights } from '../src/keras/index.ts';
 import { createEngine } from '../src/models/engines/index.ts';
 import { imagesToTensor } from '../src/models/preprocess.ts';
 import { randomVgg16 } from './helpers/vgg16-weights.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const SIZE = 32;
 
@@ -24,7 +24,7 @@ interface Fixture {
 
 /** Five distinct generated photos-ish images, one text file named .jpg, and two weights files. */
 async function fixture(t: import('ava').ExecutionContext): Promise<Fixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-extract-'));
+  const dir = await tempDir('tk-extract-');
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, 'img'));
   const items: ExtractItem[] = [];

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { UserError } from '../src/errors.ts';
 import { downloadVerified, md5File, type RemoteFile } from '../src/util/download.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 
@@ -58,7 +58,7 @@ async function serve(body: Buffer, options: ServerOptions = {}) {
 }
 
 async function setup(t: { teardown: (fn: () => Promise<void>) => void }) {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-download-'));
+  const dir = await tempDir('tk-download-');
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const body = randomBytes(300_000);
   const spec = (url: string): RemoteFile => ({ url, path: join(dir, 'file.bin'), md5: md5(body), size: body.length });

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { OFFICIAL_FILES, fetchWeights, selectOfficialFiles, sourceUrl } from '../src/models/fetch.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const run = promisify(execFile);
 const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
@@ -46,14 +46,8 @@ async function mirror(body: Buffer) {
   };
 }
 
-async function tempDir(t: { teardown: (fn: () => Promise<void>) => void }) {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-fetch-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 test('fetchWeights asks the mirror for the class index first and stops at its md5 mismatch', async (t) => {
-  const dest = await tempDir(t);
+  const dest = await tempDir('tk-fetch-');
   const body = Buffer.from('{"0": ["n0", "not the real index"]}');
   const server = await mirror(body);
   t.teardown(server.close);
@@ -66,7 +60,7 @@ test('fetchWeights asks the mirror for the class index first and stops at its md
 });
 
 test('transferkit fetch-weights takes the mirror from TRANSFERKIT_WEIGHTS_BASE_URL and fails with one line, exit 1', async (t) => {
-  const dest = await tempDir(t);
+  const dest = await tempDir('tk-fetch-');
   const server = await mirror(Buffer.from('nope'));
   t.teardown(server.close);
   const err = await t.throwsAsync(

@@ -1,6 +1,4 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
@@ -9,11 +7,12 @@ import { canvasToPng } from '../src/interpret/compose.ts';
 import { prepareImage } from '../src/interpret/source.ts';
 import { VGG16_PREPROCESSING } from '../src/models/preprocess.ts';
 import { vgg16Prefix } from '../src/models/vgg16.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 import { assertPicture, svgToPng } from './interpret-helpers.ts';
 
 const SIDE = 32;
 const EDGE_FILTER = 5;
-const tmp = mkdtempSync(join(tmpdir(), 'tk-interpret-act-'));
+const tmp = await tempDir('tk-interpret-act-');
 const preprocessing = { ...VGG16_PREPROCESSING, size: [SIDE, SIDE] as [number, number] };
 
 /** block1_conv1 with filter 5 set by hand to a Sobel detector of horizontal edges (dark above, bright below). */

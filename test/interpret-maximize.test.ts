@@ -3,17 +3,17 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
 import { canvasToPng } from '../src/interpret/compose.ts';
 import { filterMeans, maximizeCanvas, maximizeFilters } from '../src/interpret/maximize.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initWeights } from '../src/models/init-weights.ts';
 import { vgg16Prefix as unseededPrefix } from '../src/models/vgg16.ts';
 import { assertPicture } from './interpret-helpers.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const FILTERS = [0, 7, 21, 63];
 
 // Seeded weights: with tfjs's unseeded init a chosen filter was now and then dead (all-zero ReLU, no gradient to climb).
-const dir = await mkdtemp(join(tmpdir(), 'tk-maximize-'));
+const dir = await tempDir('tk-maximize-');
 const weights = join(dir, 'notop.h5');
 const vgg16Prefix = (cut: string, options: { inputShape: [number, number, number] }) => unseededPrefix(cut, { ...options, weights });
 

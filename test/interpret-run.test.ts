@@ -4,8 +4,6 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -23,10 +21,11 @@ import { loadRun } from '../src/run/load-run.ts';
 import { train } from '../src/training/train.ts';
 import { assertPicture } from './interpret-helpers.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const cli = fileURLToPath(new URL('../bin/transferkit.js', import.meta.url));
 const tk = (...args: string[]) => promisify(execFile)(process.execPath, [cli, ...args], { maxBuffer: 1 << 22 });
-const tmp = await mkdtemp(join(tmpdir(), 'tk-interpret-run-'));
+const tmp = await tempDir('tk-interpret-run-');
 const weights = join(tmp, 'notop.h5');
 const runDir = join(tmp, 'run');
 const image = join(tmp, 'shapes', 'train', 'circles', 'circles-0.png');

@@ -1,7 +1,6 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { access, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultOf, precisionSchema } from '../src/options/pieces.ts';
@@ -11,6 +10,7 @@ import { initWeights } from '../src/models/init-weights.ts';
 import { featureCacheDir } from '../src/util/user-dirs.ts';
 import { RUN_FILES } from '../src/run/files.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 // Ctrl-C typed into a real pseudo-terminal (util-linux `script`): the kernel sends SIGINT, and the
 // progress bars draw because stderr is a TTY, exactly as a user sees it.
@@ -18,7 +18,7 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
 const ptyTest = hasScript ? test.serial : test.skip;
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const tmp = await mkdtemp(join(tmpdir(), 'tk-interrupt-cli-'));
+const tmp = await tempDir('tk-interrupt-cli-');
 const data = join(tmp, 'shapes');
 const weights = join(tmp, 'notop.h5');
 const cache = join(tmp, 'cache');

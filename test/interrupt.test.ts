@@ -1,6 +1,5 @@
 import test from 'ava';
-import { access, mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractFeatures, type ExtractProgress } from '../src/cache/extract-features.ts';
 import { scanDataset } from '../src/data/scan.ts';
@@ -11,8 +10,9 @@ import { advise, PROBE_CUTS } from '../src/training/advisor.ts';
 import type { TrainEvent } from '../src/training/events.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
-const tmp = await mkdtemp(join(tmpdir(), 'tk-interrupt-'));
+const tmp = await tempDir('tk-interrupt-');
 const data = join(tmp, 'shapes');
 const weights = join(tmp, 'notop.h5');
 await makeShapesDataset(data, { perClass: 12, val: 4, seed: 5 });

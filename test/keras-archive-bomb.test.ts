@@ -1,14 +1,14 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { Zip, type ZipInputFile } from 'fflate';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const tmp = await mkdtemp(join(tmpdir(), 'tk-bomb-'));
+const tmp = await tempDir('tk-bomb-');
 test.after.always(() => rm(tmp, { recursive: true, force: true }));
 
 /**

@@ -1,14 +1,6 @@
 // Test fixtures: Keras files written with raw h5wasm in the layouts historic Keras versions produced,
 // independent of our writer, so the reader is checked against the real layouts, not against itself.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ensureGroup, loadH5, type Group } from '../src/keras/h5.ts';
-
-/** A fresh temp folder per test file. */
-export function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'transferkit-keras-test-'));
-}
 
 /** Deterministic, non-trivial float32 values (distinct per tensor via `seed`). */
 export function values(count: number, seed: number): Float32Array {

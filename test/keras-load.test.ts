@@ -4,10 +4,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
 import { loadWeights, modelWeights, readKerasFile, writeLegacyWeights, type LayerWeights } from '../src/keras/index.ts';
 import { UserError } from '../src/errors.ts';
-import { tempDir, values, writeKeras3Fixture, writeLegacyFixture } from './keras-fixtures.ts';
+import { values, writeKeras3Fixture, writeLegacyFixture } from './keras-fixtures.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 await initBackend('cpu');
-const dir = await tempDir();
+const dir = await tempDir('tk-keras-');
 let n = 0;
 const tmp = (name: string) => join(dir, `${n++}-${name}`);
 

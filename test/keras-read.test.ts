@@ -7,7 +7,6 @@ import { readKerasFile, type KerasFile } from '../src/keras/index.ts';
 import { loadH5 } from '../src/keras/h5.ts';
 import { UserError } from '../src/errors.ts';
 import {
-  tempDir,
   values,
   writeFullModelFixture,
   writeKeras3Fixture,
@@ -15,8 +14,9 @@ import {
   type FixtureLayer,
   type StringStyle,
 } from './keras-fixtures.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
-const dir = await tempDir();
+const dir = await tempDir('tk-keras-');
 let n = 0;
 const tmp = (name: string) => join(dir, `${n++}-${name}`);
 

@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 import { readKerasFile, writeLegacyWeights, type LayerWeights } from '../src/keras/index.ts';
 import { isDataset, isGroup, loadH5 } from '../src/keras/h5.ts';
 import { UserError } from '../src/errors.ts';
-import { tempDir, values } from './keras-fixtures.ts';
+import { values } from './keras-fixtures.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
-const dir = await tempDir();
+const dir = await tempDir('tk-keras-');
 let n = 0;
 const tmp = (name: string) => join(dir, `${n++}-${name}`);
 

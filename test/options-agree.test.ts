@@ -5,14 +5,14 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { createRng } from '../src/data/random.ts';
 import { initWeights } from '../src/models/init-weights.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const cli = fileURLToPath(new URL('../bin/transferkit.js', import.meta.url));
 const run = async (...args: string[]): Promise<unknown> => JSON.parse((await promisify(execFile)(process.execPath, [cli, ...args], { maxBuffer: 1 << 26 })).stdout);
@@ -23,7 +23,7 @@ let data = '';
 let weights = '';
 
 test.before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tk-options-agree-'));
+  dir = await tempDir('tk-options-agree-');
   data = join(dir, 'data');
   // Noise: the probes' accuracy depends on which images the split holds out, so two splits show.
   const rng = createRng('options-agree');

@@ -1,7 +1,6 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -10,6 +9,7 @@ import { initBackend } from '../src/backend/index.ts';
 import { UserError } from '../src/errors.ts';
 import { decodePredictions, loadClassIndex } from '../src/models/imagenet.ts';
 import { initWeights } from '../src/models/init-weights.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
 
@@ -19,7 +19,7 @@ test.before(async () => {
 
 /** A generated index in Keras's format: class i is ("n<i>", "class_<i>"). */
 async function classIndexFile(n: number): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-labels-'));
+  const dir = await tempDir('tk-labels-');
   const path = join(dir, 'imagenet_class_index.json');
   const entries = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), [`n${String(i).padStart(8, '0')}`, `class_${i}`]]));
   await writeFile(path, JSON.stringify(entries));
@@ -51,7 +51,7 @@ test('a class index that does not fit, or is missing or malformed, is a UserErro
     instanceOf: UserError,
     message: /not found; run `transferkit fetch-weights`.*--labels/,
   });
-  const dir = await mkdtemp(join(tmpdir(), 'tk-labels-'));
+  const dir = await tempDir('tk-labels-');
   const bad = join(dir, 'bad.json');
   await writeFile(bad, JSON.stringify({ '0': 'tench' }));
   t.throws(() => loadClassIndex(bad), { instanceOf: UserError, message: /not in imagenet_class_index.json format/ });
@@ -61,7 +61,7 @@ test('a class index that does not fit, or is missing or malformed, is a UserErro
 });
 
 test('the predict CLI parses the ImageNet form and refuses no-top weights in one line', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-predict-cli-'));
+  const dir = await tempDir('tk-predict-cli-');
   const weights = join(dir, 'notop.h5');
   await initWeights(weights, { includeTop: false });
   const image = join(dir, 'red.png');

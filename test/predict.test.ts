@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
@@ -9,6 +8,7 @@ import { UserError } from '../src/errors.ts';
 import { classifyImages } from '../src/models/predict.ts';
 import { imagesToTensor, type Preprocessing } from '../src/models/preprocess.ts';
 import { buildVgg16 } from '../src/models/vgg16.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const PREPROCESSING: Preprocessing = { mode: 'caffe', size: [32, 32], resize: 'squash' };
 
@@ -31,7 +31,7 @@ async function noiseImages(dir: string, n: number): Promise<string[]> {
 }
 
 test.serial('classifying 10 images in batches matches one forward pass and leaves tf.memory unchanged', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-predict-'));
+  const dir = await tempDir('tk-predict-');
   const paths = await noiseImages(dir, 10);
   const model = buildVgg16({ includeTop: false, inputShape: [32, 32, 3], pooling: 'avg' });
   const before = tf.memory().numTensors;
@@ -56,7 +56,7 @@ test.serial('classifying 10 images in batches matches one forward pass and leave
 });
 
 test.serial('an unreadable image among many is a UserError naming it, with no tensors left behind', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-predict-'));
+  const dir = await tempDir('tk-predict-');
   const paths = await noiseImages(dir, 3);
   const broken = join(dir, 'broken.jpg');
   await writeFile(broken, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]));

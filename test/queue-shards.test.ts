@@ -1,17 +1,11 @@
 import test from 'ava';
-import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeFeatures, FeatureStore, featureKey, ORIGINAL_VARIANT } from '../src/cache/feature-store.ts';
 import type { PrefixIdentity } from '../src/cache/fingerprint.ts';
 import { mergeShards } from '../src/queue/merge.ts';
 import { readShard, writeShard, type Shard } from '../src/queue/shard-file.ts';
-
-async function tempDir(t: import('ava').ExecutionContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-shards-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from './helpers/temp-dir.ts';
 
 const identity: PrefixIdentity = { weightsHash: 'w'.repeat(64), cut: 'block5_pool', inputSize: 32, resize: 'squash', preprocessing: 'caffe' };
 const key = (h: string) => featureKey({ fingerprint: 'fp', imageHash: h, variant: ORIGINAL_VARIANT });
@@ -28,7 +22,7 @@ function shard(hashes: string[], dtype: 'float32' | 'float16' = 'float32'): Shar
 }
 
 test('a shard file round-trips its entries byte for byte, is named for its content, and leaves no temp file', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir('tk-shards-');
   const s = shard(['a', 'b', 'c']);
   const name = await writeShard(dir, s);
   t.regex(name, /^[0-9a-f]{64}\.tks$/);
@@ -39,7 +33,7 @@ test('a shard file round-trips its entries byte for byte, is named for its conte
 });
 
 test('a truncated, altered or renamed shard file is refused with the file named', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir('tk-shards-');
   const name = await writeShard(dir, shard(['a', 'b']));
   const bytes = await readFile(join(dir, name));
   await writeFile(join(dir, name), bytes.subarray(0, bytes.length - 100));
@@ -52,7 +46,7 @@ test('a truncated, altered or renamed shard file is refused with the file named'
 });
 
 test('merging writes the shards into the cache once: a second merge of the same shards changes nothing', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir('tk-shards-');
   const shardDir = join(dir, 'shards');
   const files = [await writeShard(shardDir, shard(['a', 'b'])), await writeShard(shardDir, shard(['c']))];
   const results = files.map((file) => ({ file, computed: 0, unreadable: [] }));
@@ -71,7 +65,7 @@ test('merging writes the shards into the cache once: a second merge of the same 
 });
 
 test('a merge refuses a shard of another prefix, and a float32 cache replaces a float16 entry', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir('tk-shards-');
   const shardDir = join(dir, 'shards');
   const store = await FeatureStore.open(join(dir, 'cache'));
   const half = await writeShard(shardDir, shard(['a'], 'float16'));

@@ -1,11 +1,11 @@
 import test from 'ava';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeQueueName, parseQueueUrl, QUEUE_DEFAULTS } from '../src/queue/queue-url.ts';
 import { extractOnQueue } from '../src/queue/submit.ts';
 import { freePort } from './helpers/free-port.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,7 +57,7 @@ test('without --queue nothing loads bullmq: extract, train and the library impor
 });
 
 test('extract --queue with no Redis listening fails with a message naming the address, in bounded time', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-queue-url-'));
+  const dir = await tempDir('tk-queue-url-');
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   // Only hashed before Redis is needed: any bytes do.
   await writeFile(join(dir, 'w.h5'), 'weights');

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { diagnose } from '../src/cli/diagnose.ts';
@@ -14,8 +13,9 @@ import { initWeights } from '../src/models/init-weights.ts';
 import { advise } from '../src/training/advisor.ts';
 import { writeFullModelFixture, writeKeras3Fixture } from './keras-fixtures.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
-const tmp = await mkdtemp(join(tmpdir(), 'tk-random-init-'));
+const tmp = await tempDir('tk-random-init-');
 const dense = { name: 'fc', weights: [{ name: 'fc/kernel:0', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) }] };
 
 /** Add the marker to an HDF5 file another writer made, as a converted random-init file would carry it. */

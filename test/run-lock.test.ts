@@ -1,16 +1,16 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../src/errors.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { claimRunDir } from '../src/run/lock.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const tmp = await mkdtemp(join(tmpdir(), 'tk-lock-'));
+const tmp = await tempDir('tk-lock-');
 test.after.always(() => rm(tmp, { recursive: true, force: true }));
 const quiet = { log: () => {} };
 

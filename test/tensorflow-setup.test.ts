@@ -4,8 +4,8 @@
  */
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipCudaLibraries, PIP_CUDA_LIBRARIES } from '../src/backend/cuda-libraries.ts';
 import { setupTensorflow, type SetupEvent } from '../src/backend/tensorflow/setup.ts';
@@ -13,6 +13,7 @@ import { variantDir } from '../src/backend/tensorflow/variants.ts';
 import { formatDiagnosis } from '../src/cli/doctor.ts';
 import type { Diagnosis } from '../src/cli/diagnose.ts';
 import { UserError } from '../src/errors.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 test('the venv lives under TRANSFERKIT_HOME, else XDG_CACHE_HOME/transferkit, else ~/.cache/transferkit', (t) => {
   t.is(variantDir('cpu', { TRANSFERKIT_HOME: '/data/tk', XDG_CACHE_HOME: '/xdg' }), join('/data/tk', 'tensorflow', 'cpu'));
@@ -21,7 +22,7 @@ test('the venv lives under TRANSFERKIT_HOME, else XDG_CACHE_HOME/transferkit, el
 });
 
 test('a missing Python is one line saying how to get it, before anything is created', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-setup-'));
+  const dir = await tempDir('tk-setup-');
   const events: SetupEvent[] = [];
   try {
     const err = await t.throwsAsync(setupTensorflow({ python: '/nonexistent/python3', dir, onEvent: (e) => events.push(e) }), { instanceOf: UserError });
@@ -36,7 +37,7 @@ test('a missing Python is one line saying how to get it, before anything is crea
 });
 
 test("the CUDA libraries of a pip-built GPU addon are looked up in the wheel's nvidia-* packages", async (t) => {
-  const site = await mkdtemp(join(tmpdir(), 'tk-site-'));
+  const site = await tempDir('tk-site-');
   try {
     await mkdir(join(site, 'tensorflow'));
     await mkdir(join(site, 'nvidia', 'cudnn', 'lib'), { recursive: true });

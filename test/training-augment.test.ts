@@ -7,8 +7,7 @@
 import { DEFAULT_RESIZE } from '../src/data/decode.ts';
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolvePrefix } from '../src/cache/extract-features.ts';
@@ -16,9 +15,10 @@ import { FeatureStore, ORIGINAL_VARIANT } from '../src/cache/feature-store.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { RUN_FILES } from '../src/run/files.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const tmp = await mkdtemp(join(tmpdir(), 'tk-train-augment-'));
+const tmp = await tempDir('tk-train-augment-');
 const data = join(tmp, 'shapes');
 const weights = join(tmp, 'notop.h5');
 const cache = join(tmp, 'cache');

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventLines } from '../src/cli/render/train-events.ts';
 import { scanDataset } from '../src/data/scan.ts';
@@ -11,11 +10,12 @@ import { predictRun } from '../src/inference/predict-run.ts';
 import { RUN_FILES } from '../src/run/files.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 // A folder with what real folders hold: empty files, a truncated JPEG, text saved as .jpg (the same
 // bytes in two classes, so one content hash covers two unreadable paths), a dangling symlink and an
 // empty class folder.
-const tmp = await mkdtemp(join(tmpdir(), 'tk-awkward-'));
+const tmp = await tempDir('tk-awkward-');
 const data = join(tmp, 'data');
 const weights = join(tmp, 'notop.h5');
 await makeShapesDataset(data, { perClass: 6, val: 2, seed: 3, size: 32 });

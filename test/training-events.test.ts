@@ -1,16 +1,16 @@
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initWeights } from '../src/models/init-weights.ts';
 import type { TrainEvent } from '../src/training/events.ts';
 import { RUN_FILES } from '../src/run/files.ts';
 import { train, type TrainResult } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 // Tiny on purpose: 32 px, 6 + 3 images per class, a stray image (a dataset warning), a file that is
 // not an image (an unreadable one) and random-init weights (a warning).
-const tmp = await mkdtemp(join(tmpdir(), 'tk-events-'));
+const tmp = await tempDir('tk-events-');
 const data = join(tmp, 'shapes');
 const weights = join(tmp, 'notop.h5');
 await makeShapesDataset(data, { perClass: 6, val: 3, seed: 5, size: 32 });

@@ -1,7 +1,6 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { access, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -18,9 +17,10 @@ import { loadRun } from '../src/run/load-run.ts';
 import type { ModelDescription } from '../src/run/schemas.ts';
 import { train } from '../src/training/train.ts';
 import { makeShapesDataset } from './training-shapes.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const tmp = await mkdtemp(join(tmpdir(), 'tk-train-'));
+const tmp = await tempDir('tk-train-');
 const data = join(tmp, 'shapes');
 const weights = join(tmp, 'notop.h5');
 await makeShapesDataset(data, { perClass: 30, val: 10, seed: 1 });

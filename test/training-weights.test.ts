@@ -1,19 +1,19 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeShapesDataset } from './training-shapes.ts';
 import { freePort } from './helpers/free-port.ts';
 import type { WeightsEvent } from '../src/training/events.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const CLI = new URL('../bin/transferkit.js', import.meta.url).pathname;
 const NOTOP = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
 const TOP = 'vgg16_weights_tf_dim_ordering_tf_kernels.h5';
 
 test('train without weights goes to download the official file; offline it fails in one line naming both ways out', async (t) => {
-  const root = await mkdtemp(join(tmpdir(), 'tk-weights-'));
+  const root = await tempDir('tk-weights-');
   await makeShapesDataset(join(root, 'data'), { perClass: 3, val: 2, seed: 1, size: 32 });
   const models = join(root, 'models');
   const env = { ...process.env, TRANSFERKIT_MODELS_DIR: models, TRANSFERKIT_WEIGHTS_BASE_URL: `http://127.0.0.1:${await freePort()}/` };
@@ -30,7 +30,7 @@ test('train without weights goes to download the official file; offline it fails
 
 test.serial('resolveWeightsPath reports the missing weights and the download as events, and prints nothing', async (t) => {
   const saved = { models: process.env.TRANSFERKIT_MODELS_DIR, base: process.env.TRANSFERKIT_WEIGHTS_BASE_URL, keras: process.env.KERAS_HOME };
-  const models = await mkdtemp(join(tmpdir(), 'tk-models-none-'));
+  const models = await tempDir('tk-models-none-');
   process.env.TRANSFERKIT_MODELS_DIR = models;
   process.env.KERAS_HOME = models;
   process.env.TRANSFERKIT_WEIGHTS_BASE_URL = `http://127.0.0.1:${await freePort()}/`;
@@ -48,7 +48,7 @@ test.serial('resolveWeightsPath reports the missing weights and the download as 
 });
 
 test('weights already in TRANSFERKIT_MODELS_DIR are used without any download', async (t) => {
-  const models = await mkdtemp(join(tmpdir(), 'tk-models-'));
+  const models = await tempDir('tk-models-');
   process.env.TRANSFERKIT_MODELS_DIR = models;
   process.env.TRANSFERKIT_WEIGHTS_BASE_URL = `http://127.0.0.1:${await freePort()}/`;
   await writeFile(join(models, NOTOP), 'placeholder: resolution only checks presence');
@@ -58,11 +58,11 @@ test('weights already in TRANSFERKIT_MODELS_DIR are used without any download', 
 });
 
 test.serial('an official file Keras already downloaded (KERAS_HOME/models) is used when the models folder has none', async (t) => {
-  const kerasHome = await mkdtemp(join(tmpdir(), 'tk-keras-home-'));
+  const kerasHome = await tempDir('tk-keras-home-');
   await mkdir(join(kerasHome, 'models'));
   await writeFile(join(kerasHome, 'models', TOP), 'placeholder: resolution only checks presence');
   const saved = { models: process.env.TRANSFERKIT_MODELS_DIR, keras: process.env.KERAS_HOME };
-  process.env.TRANSFERKIT_MODELS_DIR = await mkdtemp(join(tmpdir(), 'tk-models-empty-'));
+  process.env.TRANSFERKIT_MODELS_DIR = await tempDir('tk-models-empty-');
   process.env.KERAS_HOME = kerasHome;
   t.teardown(() => {
     for (const [name, value] of [['TRANSFERKIT_MODELS_DIR', saved.models], ['KERAS_HOME', saved.keras]] as const) {

@@ -1,7 +1,5 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,6 +10,7 @@ import type { LayerWeights } from '../src/keras/types.ts';
 import { glorotLimit, initWeights, vgg16InitialWeights } from '../src/models/init-weights.ts';
 import { vgg16 } from '../src/models/vgg16.ts';
 import { VGG16_LAYER_NAMES } from '../src/models/vgg16-spec.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const cli = fileURLToPath(new URL('../bin/transferkit.js', import.meta.url));
 
@@ -66,7 +65,7 @@ test.serial('the same seed gives identical weights; another seed different ones'
 });
 
 test.serial('init-weights -> load -> write -> load gives identical tensors (no top)', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-init-'));
+  const dir = await tempDir('tk-init-');
   const first = join(dir, 'init.h5');
   const second = join(dir, 'resaved.h5');
   await initWeights(first, { includeTop: false, seed: 1 });
@@ -88,7 +87,7 @@ test.serial('init-weights -> load -> write -> load gives identical tensors (no t
 });
 
 test.serial('CLI init-weights --no-top --seed writes the same file for the same seed', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-init-'));
+  const dir = await tempDir('tk-init-');
   const run = (out: string, seed: string) => promisify(execFile)('node', [cli, 'init-weights', '--out', out, '--no-top', '--seed', seed]);
   const { stdout } = await run(join(dir, 'a.h5'), '5');
   t.regex(stdout, /Wrote .*a\.h5/);

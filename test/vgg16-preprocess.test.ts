@@ -1,12 +1,12 @@
 import test from 'ava';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { initBackend } from '../src/backend/index.ts';
 import { UserError } from '../src/errors.ts';
 import { caffeInput, caffeToRgb, imagesToTensor, imageToTensor, pixelsToInput, preprocessInput, VGG16_PREPROCESSING } from '../src/models/preprocess.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 test.before(async () => {
   await initBackend();
@@ -58,7 +58,7 @@ test.serial('pixelsToInput preprocesses decoded bytes and 0..255 floats alike, a
 });
 
 test.serial('imageToTensor squashes a file to 224x224 and preprocesses it; no tensors leak', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-pre-'));
+  const dir = await tempDir('tk-pre-');
   const file = join(dir, 'solid.png');
   await sharp({ create: { width: 300, height: 120, channels: 3, background: { r: 200, g: 100, b: 50 } } }).png().toFile(file);
   const before = tf.memory().numTensors;
@@ -77,7 +77,7 @@ test.serial('imageToTensor squashes a file to 224x224 and preprocesses it; no te
 });
 
 test.serial('an unreadable image is a UserError naming the file', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-pre-'));
+  const dir = await tempDir('tk-pre-');
   const file = join(dir, 'notes.jpg');
   await writeFile(file, 'this is not an image');
   const before = tf.memory().numTensors;

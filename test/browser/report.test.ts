@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdir, mkdtemp, readFile, rename } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -9,6 +8,7 @@ import { REPORT_FILE } from '../../src/run/files.ts';
 import { evaluateRun } from '../../src/inference/evaluate.ts';
 import { train } from '../../src/training/train.ts';
 import { makeShapesDataset } from '../training-shapes.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Debian's chromium package (`.ci/run` installs it); a missing browser fails this suite. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -19,7 +19,7 @@ const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 const NASTY_CLASS = `<b>sq&"u'ares`;
 
 test('report.html renders offline in Chromium: images decode, tables have rows, no console errors, names escaped', async (t) => {
-  const tmp = await mkdtemp(join(tmpdir(), 'tk-report-browser-'));
+  const tmp = await tempDir('tk-report-browser-');
   const data = join(tmp, 'shapes');
   await makeShapesDataset(data, { perClass: 10, val: 5, seed: 2 });
   for (const split of ['train', 'validation']) await rename(join(data, split, 'squares'), join(data, split, NASTY_CLASS));

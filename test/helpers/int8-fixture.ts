@@ -1,13 +1,13 @@
 /** Generated photos-ish images and random-init weights for the int8 and multi-cut tests (no ../shared). */
 import type { ExecutionContext } from 'ava';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeBatch, toInput } from '../../src/cache/batch-runner.ts';
 import { writeLegacyWeights } from '../../src/keras/index.ts';
 import { agreement } from '../../src/models/engines/calibrate.ts';
 import { createEngine, type Int8Ranges } from '../../src/models/engines/index.ts';
+import { tempDir } from './temp-dir.ts';
 import { randomVgg16 } from './vgg16-weights.ts';
 
 export interface Int8Fixture {
@@ -20,7 +20,7 @@ export interface Int8Fixture {
 
 /** `n` distinct 64x48 PNGs and one random-init VGG16 weights file in a temp folder. */
 export async function int8Fixture(t: ExecutionContext, n = 12): Promise<Int8Fixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-int8-'));
+  const dir = await tempDir('tk-int8-');
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, 'img'));
   const images: string[] = [];

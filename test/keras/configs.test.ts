@@ -1,17 +1,17 @@
 // .keras configs written by tf_keras load; Keras ops and Lambda layers are refused naming file and layer.
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/index.ts';
 import { UserError } from '../../src/errors.ts';
 import { describeKerasFile, loadKerasModel, readKerasFile } from '../../src/index.ts';
 import { kerasIo } from './oracle.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 let dir: string;
 test.before(async () => {
   await initBackend('wasm');
-  dir = await mkdtemp(join(tmpdir(), 'transferkit-keras-configs-'));
+  dir = await tempDir('transferkit-keras-configs-');
   await kerasIo({ op: 'configs', out: dir });
 });
 test.after.always(async () => {

@@ -3,11 +3,11 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeImage, type ResizeMode } from '../../src/data/decode.ts';
 import { kerasIo } from './oracle.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;
 const PER_DATASET = 20;
@@ -35,7 +35,7 @@ function sharedImages(): string[] {
 let dir: string;
 test.before(async () => {
   if (!existsSync(join(SHARED, 'photos'))) throw new Error(`${SHARED} missing: the decode check needs the shared photos and datasets`);
-  dir = await mkdtemp(join(tmpdir(), 'transferkit-keras-decode-'));
+  dir = await tempDir('transferkit-keras-decode-');
 });
 test.after.always(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -2,8 +2,7 @@
 // ImageNet classifier (predict --weights) accept each, and agree with the legacy file and with Keras.
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/index.ts';
 import { createEngine } from '../../src/models/engines/index.ts';
@@ -12,6 +11,7 @@ import { imagesToTensor } from '../../src/models/preprocess.ts';
 import { train } from '../../src/training/train.ts';
 import { makeShapesDataset } from '../training-shapes.ts';
 import { kerasIo } from './oracle.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const PHOTOS = new URL('../../../shared/photos/', import.meta.url).pathname;
 const LABELS = new URL('../../../shared/imagenet/imagenet_class_index.json', import.meta.url).pathname;
@@ -21,7 +21,7 @@ let dir: string;
 let files: Record<string, string>;
 test.before(async () => {
   await initBackend('wasm');
-  dir = await mkdtemp(join(tmpdir(), 'transferkit-keras-formats-'));
+  dir = await tempDir('transferkit-keras-formats-');
   ({ files } = await kerasIo<{ files: Record<string, string> }>({ op: 'vgg16', images: photos, out: dir }));
 });
 test.after.always(async () => {

@@ -5,21 +5,21 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resolvePrecision } from '../../src/cache/precision.ts';
 import { int8Agreement } from '../helpers/int8-fixture.ts';
 import { ORACLE_DIR } from './oracle.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const shared = resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared');
 const photos = ['cat', 'dog', 'elephant', 'coffee'].map((n) => join(shared, 'photos', `${n}.jpg`));
 const SIZE = 224;
 
 test('int8 vs fp32 on the shared photos with Keras-written VGG16 weights: per-image cosine >= 0.999', async (t) => {
-  const tmp = await mkdtemp(join(tmpdir(), 'tk-int8-keras-'));
+  const tmp = await tempDir('tk-int8-keras-');
   t.teardown(() => rm(tmp, { recursive: true, force: true }));
   const weights = join(tmp, 'vgg16_keras_init.h5');
   const script = `import sys, tf_keras\ntf_keras.utils.set_random_seed(0)\ntf_keras.applications.VGG16(weights=None, include_top=False).save_weights(sys.argv[1])`;

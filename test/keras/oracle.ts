@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type * as tf from '@tensorflow/tfjs';
 import { processAlive } from '../../src/run/lock.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const run = promisify(execFile);
 export const ORACLE_DIR = fileURLToPath(new URL('../../scripts/oracle/', import.meta.url));
@@ -185,7 +185,7 @@ function startServer(): Server {
 
 async function predictNow(args: KerasPredictArgs): Promise<Float32Array> {
   const s = (server ??= startServer());
-  const dir = await mkdtemp(join(tmpdir(), 'transferkit-keras-'));
+  const dir = await tempDir('transferkit-keras-');
   try {
     const input = join(dir, 'x.bin');
     const output = join(dir, 'y.bin');

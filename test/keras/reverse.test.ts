@@ -1,20 +1,20 @@
 // The other direction: Keras loads what we write (checkpoint weights, full-model .h5) and predicts as we do.
 import * as tf from '@tensorflow/tfjs';
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/index.ts';
 import { loadKerasModel, modelWeights, saveKerasModel, writeLegacyWeights } from '../../src/index.ts';
 import { vgg16 } from '../../src/models/vgg16.ts';
 import { closeToKeras, FIXTURES, fixtures, kerasPredict, readF32, stopKeras } from './oracle.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const all = await fixtures();
 let dir: string;
 
 test.before(async () => {
   await initBackend('wasm');
-  dir = await mkdtemp(join(tmpdir(), 'transferkit-reverse-'));
+  dir = await tempDir('transferkit-reverse-');
 });
 test.after.always(async () => {
   await stopKeras();

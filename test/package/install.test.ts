@@ -7,12 +7,12 @@
 import test from 'ava';
 import { execFile, type ExecFileException } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeShapesDataset } from '../training-shapes.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const tsc = join(repo, 'node_modules', '.bin', 'tsc');
@@ -39,7 +39,7 @@ let tarball: string;
 let offlineBinaries: NodeJS.ProcessEnv;
 
 test.before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'tk-package-'));
+  work = await tempDir('tk-package-');
   const packed = await run('npm', ['pack', '--json', '--pack-destination', work], repo);
   if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
   const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string }];

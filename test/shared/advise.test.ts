@@ -7,16 +7,16 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { ADVISOR_THRESHOLDS, STRATEGY_MATRIX, type Advice } from '../../src/training/advisor.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const data = join(resolve(repo, '..', 'shared'), 'datasets', 'hymenoptera');
-const tmp = await mkdtemp(join(tmpdir(), 'tk-advise-'));
+const tmp = await tempDir('tk-advise-');
 const weights = join(tmp, 'notop.h5');
 await initWeights(weights, { includeTop: false, seed: 0 });
 test.after.always(() => rm(tmp, { recursive: true, force: true }));

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -14,10 +13,11 @@ import { evaluateRun } from '../../src/inference/evaluate.ts';
 import { predictRun } from '../../src/inference/predict-run.ts';
 import { loadRun } from '../../src/run/load-run.ts';
 import { train } from '../../src/training/train.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const shared = resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared');
 const data = join(shared, 'datasets', 'cats-dogs');
-const tmp = await mkdtemp(join(tmpdir(), 'tk-evaluate-cats-dogs-'));
+const tmp = await tempDir('tk-evaluate-cats-dogs-');
 const notop = join(tmp, 'notop.h5');
 await initWeights(notop, { includeTop: false, seed: 0 });
 const runDir = join(tmp, 'freeze');

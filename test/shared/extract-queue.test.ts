@@ -9,8 +9,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -23,6 +22,7 @@ import { mergeShards } from '../../src/queue/merge.ts';
 import { mergeQueueName, SHARD_QUEUE } from '../../src/queue/queue-url.ts';
 import { readShard, SHARD_EXT } from '../../src/queue/shard-file.ts';
 import { startRedis, type LocalRedis } from '../helpers/redis-server.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataset = resolve(root, '..', 'shared', 'datasets', 'hymenoptera');
@@ -71,7 +71,7 @@ const jobKeys = (keys: string[]): string[] => keys.filter((k) => !/:(events|meta
 
 /** A temp folder, a redis-server and random-init weights, all removed after the test with any worker left in `workers`. */
 async function setUp(t: ExecutionContext, name: string): Promise<{ dir: string; redis: LocalRedis; workers: WorkerProcess[]; weights: string; unique: number }> {
-  const dir = await mkdtemp(join(tmpdir(), `tk-queue-${name}-`));
+  const dir = await tempDir(`tk-queue-${name}-`);
   const redis = await startRedis();
   const workers: WorkerProcess[] = [];
   t.teardown(async () => {

@@ -6,14 +6,14 @@
  */
 import test from 'ava';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FeatureStore } from '../../src/cache/feature-store.ts';
 import { scanDataset } from '../../src/data/scan.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataset = resolve(root, '..', 'shared', 'datasets', 'hymenoptera');
@@ -45,7 +45,7 @@ async function entryCount(cache: string): Promise<number> {
 }
 
 test('extract caches every image once, reruns compute nothing, and kill -9 + resume gives identical bytes', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-extract-shared-'));
+  const dir = await tempDir('tk-extract-shared-');
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const weights = join(dir, 'notop.h5');
   await initWeights(weights, { includeTop: false });

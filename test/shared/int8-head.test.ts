@@ -22,17 +22,17 @@
  * on 2 cores, 2 min wall at load average ~8 (9 min at 22).
  */
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { train } from '../../src/training/train.ts';
 import type { TrainOptions } from '../../src/training/options.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const shared = resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared');
 const data = join(shared, 'datasets', 'cats-dogs');
-const tmp = await mkdtemp(join(tmpdir(), 'tk-int8-head-'));
+const tmp = await tempDir('tk-int8-head-');
 const weights = join(tmp, 'notop.h5');
 await initWeights(weights, { includeTop: false, seed: 0 });
 test.after.always(() => rm(tmp, { recursive: true, force: true }));

@@ -5,19 +5,19 @@
  * cuts.
  */
 import test from 'ava';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolvePrecision } from '../../src/cache/precision.ts';
 import { int8Agreement } from '../helpers/int8-fixture.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { train } from '../../src/training/train.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const shared = resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared');
 const catsDogs = join(shared, 'datasets', 'cats-dogs');
 const photos = ['cat', 'dog', 'elephant', 'coffee'].map((n) => join(shared, 'photos', `${n}.jpg`));
-const tmp = await mkdtemp(join(tmpdir(), 'tk-int8-shared-'));
+const tmp = await tempDir('tk-int8-shared-');
 const weights = join(tmp, 'notop.h5');
 await initWeights(weights, { includeTop: false, seed: 0 });
 test.after.always(() => rm(tmp, { recursive: true, force: true }));

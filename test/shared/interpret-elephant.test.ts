@@ -3,8 +3,7 @@
  * for kernels/activations/maximize, with-top for Grad-CAM on ImageNet classes), through the library.
  */
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -12,11 +11,12 @@ import { initBackend } from '../../src/backend/index.ts';
 import { visualizeActivations, visualizeGradCam, visualizeKernels, visualizeMaximize } from '../../src/interpret/visualize.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { assertPicture } from '../interpret-helpers.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const shared = resolve(fileURLToPath(new URL('../..', import.meta.url)), '..', 'shared');
 const elephant = join(shared, 'photos', 'elephant.jpg');
 const labels = join(shared, 'imagenet', 'imagenet_class_index.json');
-const tmp = await mkdtemp(join(tmpdir(), 'tk-interpret-elephant-'));
+const tmp = await tempDir('tk-interpret-elephant-');
 const notop = join(tmp, 'notop.h5');
 
 test.before(async () => {

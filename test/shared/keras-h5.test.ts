@@ -1,11 +1,11 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readdir, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { readKerasFile, type KerasFileFormat } from '../../src/keras/index.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -118,7 +118,7 @@ test('tf.keras dense_1 whose weights are stored as dense_1_1/kernel:0 reads by w
 });
 
 test('inspect on a truncated copy, an empty file and a text file: one line on stderr, exit 1', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tk-shared-inspect-'));
+  const dir = await tempDir('tk-shared-inspect-');
   const source = join(kerasDir, 'mnist_cnn_keras2.4.0.h5');
   const truncated = join(dir, 'truncated.h5');
   await copyFile(source, truncated);

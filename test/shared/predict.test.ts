@@ -1,7 +1,6 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import { modelWeights, readKerasFile, writeLegacyWeights } from '../../src/keras
 import { loadClassIndex } from '../../src/models/imagenet.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
 import { vgg16 } from '../../src/models/vgg16.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const shared = resolve(repo, '..', 'shared');
@@ -23,7 +23,7 @@ let weights = '';
 
 test.before(async () => {
   await initBackend();
-  dir = await mkdtemp(join(tmpdir(), 'tk-shared-predict-'));
+  dir = await tempDir('tk-shared-predict-');
   weights = join(dir, 'vgg16_init.h5');
   await initWeights(weights, { seed: 42 });
 });

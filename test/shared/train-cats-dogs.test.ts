@@ -18,8 +18,7 @@
  * at 224 is what the load slows most), slice 10 s, finetune 29 s, retrain 81 s.
  */
 import test from 'ava';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -28,10 +27,11 @@ import { RUN_FILES } from '../../src/run/files.ts';
 import { loadRun } from '../../src/run/load-run.ts';
 import { train } from '../../src/training/train.ts';
 import type { TrainOptions } from '../../src/training/options.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const shared = resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared');
 const data = join(shared, 'datasets', 'cats-dogs');
-const tmp = await mkdtemp(join(tmpdir(), 'tk-cats-dogs-'));
+const tmp = await tempDir('tk-cats-dogs-');
 const notop = join(tmp, 'notop.h5');
 await initWeights(notop, { includeTop: false, seed: 0 });
 const cache = join(tmp, 'cache');

@@ -5,8 +5,7 @@
  * the fix in the message. Lives in the shared suite for its size and time (with-top weights, 224).
  */
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelWeights, readKerasFile, type LayerWeights } from '../../src/keras/index.ts';
 import { initWeights } from '../../src/models/init-weights.ts';
@@ -14,8 +13,9 @@ import { RUN_FILES } from '../../src/run/files.ts';
 import { loadRun } from '../../src/run/load-run.ts';
 import { train } from '../../src/training/train.ts';
 import { makeShapesDataset } from '../training-shapes.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const tmp = await mkdtemp(join(tmpdir(), 'tk-vgg-head-'));
+const tmp = await tempDir('tk-vgg-head-');
 const data = join(tmp, 'shapes');
 const top = join(tmp, 'top.h5');
 const notop = join(tmp, 'notop.h5');

@@ -1,12 +1,12 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rename } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readKerasFile } from '../../src/keras/index.ts';
 import { runWizard } from '../../src/cli/wizard/run-wizard.ts';
 import { KEY, ScriptedTerminal } from '../wizard-terminal.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const catsDogs = resolve(repo, '..', 'shared', 'datasets', 'cats-dogs');
@@ -30,7 +30,7 @@ async function contents(runDir: string, file: string): Promise<unknown> {
 }
 
 test('a scripted wizard session on cats-dogs leaves the same run directory as its printed commands', async (t) => {
-  const tmp = await mkdtemp(join(tmpdir(), 'tk-wizard-cd-'));
+  const tmp = await tempDir('tk-wizard-cd-');
   const models = join(tmp, 'models');
   process.chdir(tmp);
   const term = new ScriptedTerminal();

@@ -4,8 +4,7 @@
  * same weights; Grad-CAM and activation maximisation run on it; tensors do not grow across epochs.
  */
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/index.ts';
@@ -18,10 +17,11 @@ import type { TrainEvent } from '../../src/training/events.ts';
 import { train, type TrainResult } from '../../src/training/train.ts';
 import type { TrainOptions } from '../../src/training/options.ts';
 import { makeShapesDataset } from '../training-shapes.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 type Backend = 'wasm' | 'tensorflow';
 
-const tmp = await mkdtemp(join(tmpdir(), 'tk-tensorflow-'));
+const tmp = await tempDir('tk-tensorflow-');
 const data = join(tmp, 'shapes');
 const weights = join(tmp, 'notop.h5');
 await makeShapesDataset(data, { perClass: 12, val: 4, seed: 3 });
