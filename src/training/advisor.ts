@@ -77,20 +77,40 @@ function perClass(items: readonly DatasetItem[], n: number): DatasetItem[] {
   });
 }
 
-/** Global-average-pool and standardise features with the training set's channel statistics. */
-async function pooled(train: ArraySource, val: ArraySource): Promise<[ArraySource, ArraySource]> {
-  const [t, v] = tf.tidy(() => {
-    const pt = tf.mean(train.toTensor(), [1, 2]);
-    const pv = tf.mean(val.toTensor(), [1, 2]);
-    const { mean, variance } = tf.moments(pt, 0);
-    const std = tf.add(tf.sqrt(variance), 1e-6);
-    return [tf.div(tf.sub(pt, mean), std), tf.div(tf.sub(pv, mean), std)];
-  });
-  try {
-    return [await ArraySource.fromTensor(t!, train.labels), await ArraySource.fromTensor(v!, val.labels)];
-  } finally {
-    tf.dispose([t!, v!]);
+/** Per-sample channel means of NHWC rows (global average pooling): [n, ...spatial, c] -> [n, c]. */
+function channelMeans(source: ArraySource): Float32Array {
+  const c = source.sampleShape.at(-1)!;
+  const positions = source.rowSize / c;
+  const n = source.labels.length;
+  const values = source.values;
+  const out = new Float32Array(n * c);
+  const sums = new Float64Array(c);
+  for (let s = 0; s < n; s++) {
+    sums.fill(0);
+    for (let p = 0, o = s * source.rowSize; p < positions; p++, o += c) for (let k = 0; k < c; k++) sums[k]! += values[o + k]!;
+    for (let k = 0; k < c; k++) out[s * c + k] = sums[k]! / positions;
   }
+  return out;
+}
+
+/**
+ * Global-average-pool and standardise features with the training set's channel statistics. In JS,
+ * not tfjs: on wasm, uploading ~300 MB of block3_pool features to take their means cost seconds.
+ */
+function pooled(train: ArraySource, val: ArraySource): [ArraySource, ArraySource] {
+  const c = train.sampleShape.at(-1)!;
+  const [pt, pv] = [channelMeans(train), channelMeans(val)];
+  const n = train.labels.length;
+  for (let k = 0; k < c; k++) {
+    let mean = 0;
+    for (let s = 0; s < n; s++) mean += pt[s * c + k]!;
+    mean /= n;
+    let variance = 0;
+    for (let s = 0; s < n; s++) variance += (pt[s * c + k]! - mean) ** 2;
+    const std = Math.sqrt(variance / n) + 1e-6;
+    for (const p of [pt, pv]) for (let i = k; i < p.length; i += c) p[i] = (p[i]! - mean) / std;
+  }
+  return [new ArraySource(pt, [c], train.labels), new ArraySource(pv, [c], val.labels)];
 }
 
 /** The images the probes train and validate on: at most `probeImagesPerClass` per class and split. */
@@ -102,7 +122,7 @@ export function probeSplit(dataset: Dataset): { train: DatasetItem[]; validation
 /** Validation accuracy of a softmax layer trained on pooled features at `cut` (a linear probe). */
 async function probeAccuracy(dataset: Dataset, split: { train: DatasetItem[]; validation: DatasetItem[] }, cut: string, o: FeatureOptions, seed: number): Promise<number> {
   const features = await cachedFeatures(split, { ...o, cut, extraCuts: undefined });
-  const [train, val] = await pooled(features.train, features.val);
+  const [train, val] = pooled(features.train, features.val);
   const classes = dataset.classes.length;
   const input = tf.input({ shape: [...train.sampleShape] });
   const random = createRng(`probe:${seed}:${cut}`);

@@ -51,11 +51,14 @@ export interface CachedFeatures extends TrainingData {
 
 async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: number[], augmentation?: AugmentationSpec): Promise<ArraySource> {
   const parts = await Promise.all(copies.map((copy) => loadFeatures(items, { ...o, copy, augmentation })));
-  const all = new Float32Array(parts.reduce((n, p) => n + p.features.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    all.set(p.features, offset);
-    offset += p.features.length;
+  // One part (no augmentation) is used as it is: block3_pool features run to hundreds of MB.
+  const all = parts.length === 1 ? parts[0]!.features : new Float32Array(parts.reduce((n, p) => n + p.features.length, 0));
+  if (parts.length > 1) {
+    let offset = 0;
+    for (const p of parts) {
+      all.set(p.features, offset);
+      offset += p.features.length;
+    }
   }
   const labels = Int32Array.from({ length: items.length * copies.length }, (_, i) => items[i % items.length]!.classIndex);
   return new ArraySource(all, parts[0]!.shape.slice(1), labels);

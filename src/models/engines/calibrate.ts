@@ -24,55 +24,50 @@ export function guardCutFor(cut: string): string {
 }
 
 /**
- * Histogram bins read straight from a float32's bits: exponent and top 4 mantissa bits, i.e. 16 bins
- * per octave from 2^-24 to 2^24 (relative resolution <= 6 %). Taking the bits instead of a log2 per
- * value made collecting ranges ~10x faster (it is ~13.5M activations per 224 px image).
+ * Histogram bins read straight from a float32's bits: `bits >>> 19` keeps the sign, the exponent
+ * and the top 4 mantissa bits, i.e. 16 bins per octave over every float (relative resolution
+ * <= 6 %), with bin order = value order among positive floats. One increment per value and no
+ * branch on the value (a data-dependent branch on ReLU's ~50 % zeros mispredicts half the time)
+ * made collecting ranges ~5x faster than binning with tests: ~13.5M activations per 224 px image.
  */
-const MANTISSA_BITS = 4;
-const BINS_PER_OCTAVE = 1 << MANTISSA_BITS;
-const LOW_EXP = -24;
-const BINS = 48 * BINS_PER_OCTAVE;
-/** `bits >>> 19` of 2^LOW_EXP: exponent bias 127, 23 - 4 mantissa bits dropped. */
-const FIRST_BIN = (127 + LOW_EXP) << MANTISSA_BITS;
+const BIN_SHIFT = 19;
+/** Bins of non-negative floats (sign bit clear); the rest hold negative floats. */
+const POSITIVE_BINS = 1 << (31 - BIN_SHIFT);
 
 /** Running statistics of one activation tensor over the calibration images. */
 class RangeCollector {
-  max = 0;
-  zeros = 0;
-  readonly hist = new Float64Array(BINS);
+  /** Bit pattern of the largest value seen (for non-negative floats, bit order is value order). */
+  private maxBits = 0;
+  private readonly hist = new Uint32Array(2 * POSITIVE_BINS);
+  private count = 0;
 
   add(values: Float32Array): void {
-    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
     const hist = this.hist;
-    let max = this.max;
-    let zeros = 0;
+    let maxBits = this.maxBits;
     for (let i = 0; i < bits.length; i++) {
       const b = bits[i]!;
-      // +0 and anything with the sign bit set (ReLU outputs are >= 0; -0 included).
-      if (b === 0 || b >= 0x80000000) {
-        zeros++;
-        continue;
-      }
-      const v = values[i]!;
-      if (v > max) max = v;
-      const bin = (b >>> (23 - MANTISSA_BITS)) - FIRST_BIN;
-      hist[bin < 0 ? 0 : bin >= BINS ? BINS - 1 : bin]! += 1;
+      hist[b >>> BIN_SHIFT]!++;
+      // Negative floats have negative int32 bits and never win.
+      if (b > maxBits) maxBits = b;
     }
-    this.max = max;
-    this.zeros += zeros;
+    this.maxBits = maxBits;
+    this.count += values.length;
+  }
+
+  get max(): number {
+    return new Float32Array(Int32Array.of(this.maxBits).buffer)[0]!;
   }
 
   /** Upper end of the range for `method`: never above the observed maximum. */
   upper(method: CalibrationMethod, percentile: number): number {
     if (method === 'minmax') return this.max;
-    const total = this.zeros + this.hist.reduce((a, b) => a + b, 0);
-    let below = this.zeros;
-    for (let b = 0; b < BINS; b++) {
-      below += this.hist[b]!;
-      if (below >= (total * percentile) / 100) {
-        const octave = Math.floor(b / BINS_PER_OCTAVE);
-        return Math.min(this.max, 2 ** (LOW_EXP + octave) * (1 + ((b % BINS_PER_OCTAVE) + 1) / BINS_PER_OCTAVE));
-      }
+    // Zeros and negative values (ReLU outputs are >= 0; -0 included) lie below every positive bin.
+    let below = this.hist.subarray(POSITIVE_BINS).reduce((a, b) => a + b, 0) + this.hist[0]!;
+    for (let bin = 1; bin < POSITIVE_BINS; bin++) {
+      below += this.hist[bin]!;
+      // The bin's upper edge: the float whose bits start the next bin.
+      if (below >= (this.count * percentile) / 100) return Math.min(this.max, new Float32Array(Uint32Array.of((bin + 1) << BIN_SHIFT).buffer)[0]!);
     }
     return this.max;
   }
