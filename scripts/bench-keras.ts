@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { resolvePrecision } from '../src/cache/precision.ts';
 import { createEngine, type EngineName, type Int8Ranges } from '../src/models/engines/index.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
+import { simdFlags } from './machine.ts';
 
 const SIZE = 224;
 const BATCH = 16;
@@ -63,13 +64,6 @@ async function ours(engine: EngineName, weights: string, int8?: Int8Ranges): Pro
   }
 }
 
-/** The CPU's vector extensions that matter for int8 (VNNI or not) and fp32. */
-async function simdFlags(): Promise<string[]> {
-  const info = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
-  const flags = (/^flags\s*:(.*)$/m.exec(info)?.[1] ?? '').trim().split(/\s+/);
-  return flags.filter((f) => /^(avx2|fma|avx512f|avx512_vnni|avx_vnni|avx512_bf16|amx_int8)$/.test(f));
-}
-
 const loadAverageAtStart = loadavg()[0];
 const dir = await mkdtemp(join(tmpdir(), 'transferkit-bench-keras-'));
 try {
@@ -85,7 +79,7 @@ try {
     what: `VGG16 conv base (include_top=False), ${SIZE}x${SIZE}, batch ${BATCH}, images/s; same run, same machine`,
     date: new Date().toISOString(),
     // Other work on the machine skews every figure: the 1-minute load average says how idle it was.
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', simd: await simdFlags(), int8WeightBits: ranges.weightBits, loadAverageAtStart, loadAverageAtEnd: loadavg()[0] },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', simd: simdFlags(), int8WeightBits: ranges.weightBits, loadAverageAtStart, loadAverageAtEnd: loadavg()[0] },
     results,
     int8VsKeras,
     int8Guard: guard,

@@ -4,10 +4,10 @@
  * the machine it ran on, so figures in the README can be traced to a file.
  */
 import { readdir } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/util/atomic.ts';
+import { machineFacts } from './machine.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -26,7 +26,7 @@ for (const name of wanted.length > 0 ? wanted : available.sort()) {
   const record = {
     name,
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: machineFacts(),
     result,
   };
   const out = join(root, 'bench', 'results', `${name}.json`);

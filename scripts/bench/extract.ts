@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { simdFlags } from '../machine.ts';
 
 const here = fileURLToPath(import.meta.url);
 const root = resolve(dirname(here), '..', '..');
@@ -166,7 +167,7 @@ export default async function bench(): Promise<Record<string, unknown>> {
       targets: { onnx224: '>= 12 img/s', tfjsWasm2Workers224: '>= 2.5 img/s', warmCache: '>= 1000 img/s', rss: '< 1.5 GB, flat 100 -> 2,000' },
       cores: cpus().length,
       // The physical limit depends on these: AVX2 FMA peaks at ~111 GFLOP/s per core here (AVX-512 ~2x).
-      vectorExtensions: (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').split(' ').filter((f) => /^(avx2|fma|avx512f)$/.test(f)),
+      vectorExtensions: simdFlags(),
       loadAverageAtStart: loadBefore,
       loadAverageAtEnd: loadavg()[0],
       caveat: 'our machines are shared: a load average above the core count means other work competed for the same 2 cores',
