@@ -68,21 +68,37 @@ function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** Largest difference relative to the reference tensor's largest magnitude, over every weight of two runs. */
-async function weightDifference(runA: string, runB: string): Promise<{ worst: number; name: string }> {
+/**
+ * Largest difference relative to the reference tensor's largest magnitude, over every weight of two
+ * runs, kernels and biases apart. Biases start at zero, so after training they are nothing but
+ * sums of gradients over every position of every batch, which cancel to ~1e-5 at 32 px: float32
+ * summed in another order (oneDNN's AVX-512 kernels on Zen 4 vs wasm) moved them by up to 3.6e-3 of
+ * that, while kernels (glorot-initialised, ~0.1) agree within 2e-5. A wrong bias gradient would be
+ * off by its whole size.
+ */
+async function weightDifference(runA: string, runB: string): Promise<Record<'kernel' | 'bias', { worst: number; name: string }>> {
   const [a, b] = [await loadRun(runA), await loadRun(runB)];
-  let worst = { worst: 0, name: '' };
+  const worst = { kernel: { worst: 0, name: '' }, bias: { worst: 0, name: '' } };
   const wa = a.model.getWeights();
   const wb = b.model.getWeights();
   for (const [i, w] of wa.entries()) {
     const x = w.dataSync();
     const y = wb[i]!.dataSync();
     const diff = maxAbsDifference(x, y) / Math.max(1e-12, maxAbs(y));
-    if (diff > worst.worst) worst = { worst: diff, name: a.model.weights[i]!.originalName };
+    const name = a.model.weights[i]!.originalName;
+    const kind = name.endsWith('/bias') ? 'bias' : 'kernel';
+    if (diff > worst[kind].worst) worst[kind] = { worst: diff, name };
   }
   a.model.dispose();
   b.model.dispose();
   return worst;
+}
+
+/** Weights agree: kernels within 1e-4, biases (gradient sums from zero, see weightDifference) within 1e-2. */
+async function assertWeightsAgree(t: import('ava').ExecutionContext, runA: string, runB: string): Promise<void> {
+  const { kernel, bias } = await weightDifference(runA, runB);
+  t.true(kernel.worst <= 1e-4, `kernels differ by ${kernel.worst} (relative) in ${kernel.name}`);
+  t.true(bias.worst <= 1e-2, `biases differ by ${bias.worst} (relative) in ${bias.name}`);
 }
 
 function relativeLossDifferences(a: TrainResult, b: TrainResult): number[] {
@@ -96,8 +112,7 @@ test.serial('finetune on cached block4_pool features: tensorflow and wasm agree 
   t.deepEqual(native.result.history.map((h) => h.phase), ['warmup', 'finetune', 'finetune', 'finetune']);
   const lossDiffs = relativeLossDifferences(native.result, wasm.result);
   t.true(lossDiffs.every((d) => d <= 1e-4), `relative loss differences per epoch: ${lossDiffs.join(', ')}`);
-  const weights = await weightDifference(native.result.runDir, wasm.result.runDir);
-  t.true(weights.worst <= 1e-4, `weights differ by ${weights.worst} (relative) in ${weights.name}`);
+  await assertWeightsAgree(t, native.result.runDir, wasm.result.runDir);
   // Epoch 2 creates the finetune optimizer's slots; later epochs must not add tensors.
   const [, second, ...rest] = native.tensorsPerEpoch;
   t.deepEqual(rest, rest.map(() => second), `tensors after each epoch: ${native.tensorsPerEpoch.join(', ')}`);
@@ -109,8 +124,7 @@ test.serial('retrain (the whole VGG16 at 32 px): tensorflow and wasm agree per e
   const native = await trainOn('tensorflow', options, 'retrain');
   const lossDiffs = relativeLossDifferences(native.result, wasm.result);
   t.true(lossDiffs.every((d) => d <= 1e-4), `relative loss differences per epoch: ${lossDiffs.join(', ')}`);
-  const weights = await weightDifference(native.result.runDir, wasm.result.runDir);
-  t.true(weights.worst <= 1e-4, `weights differ by ${weights.worst} (relative) in ${weights.name}`);
+  await assertWeightsAgree(t, native.result.runDir, wasm.result.runDir);
   t.deepEqual(native.tensorsPerEpoch[1], native.tensorsPerEpoch[0]);
 });
 
