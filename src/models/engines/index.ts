@@ -13,7 +13,7 @@ import { vgg16Prefix } from '../vgg16.ts';
 import { VGG16_LAYER_NAMES, vgg16LayerIndex } from '../vgg16-spec.ts';
 import { layersModelToOnnx, ONNX_OUTPUT } from './layers-to-onnx.ts';
 import { createOnnxEngine, loadOnnxRuntime } from './onnx-engine.ts';
-import { prefixGraph, prefixLayers, type Int8Ranges } from './prefix-graph.ts';
+import { prefixGraph, prefixLayers, type Int8Ranges, type PrefixLayer } from './prefix-graph.ts';
 import { createTfjsEngine } from './tfjs-engine.ts';
 import type { EngineAvailability, EngineChoice, EngineName, PrefixEngine, StitchedModelEngine } from './types.ts';
 
@@ -81,17 +81,61 @@ export async function createEngine(options: CreateEngineOptions): Promise<Prefix
   const base = new Set<string>(VGG16_LAYER_NAMES);
   if (cuts.length > 1 && !cuts.every((c) => base.has(c))) throw new UserError(`several cuts in one pass must all be conv-base layers (block1_conv1 … block5_pool), got ${cuts.join(', ')}`);
   const deepest = cuts.reduce((a, b) => (vgg16LayerIndex(b) > vgg16LayerIndex(a) ? b : a));
+  if (engine === 'onnx' && base.has(cut)) {
+    const layers = await baseLayers(weights, deepest);
+    const shapes = baseShapes(layers, inputSize);
+    const bytes = prefixGraph(layers, { inputSize, outputs: cuts, int8: options.int8 });
+    const outputs = cuts.map((c) => ({ name: c, shape: shapes.get(c)! }));
+    return createOnnxEngine({ model: bytes, inputSize, outputs, precision: options.int8 ? 'int8' : 'fp32', threads: options.threads, spinning: options.spinning, optimizedModelFilePath: options.optimizedModelFilePath });
+  }
   // vgg16Prefix refuses a file that leaves any prefix layer without weights.
   const model = await vgg16Prefix(deepest, { inputShape: [inputSize, inputSize, 3], weights });
   if (engine === 'tfjs') return createTfjsEngine(model, inputSize, cuts);
   try {
-    const outputs = cuts.map((c) => ({ name: c, shape: model.getLayer(c).outputShape.slice(1) as number[] }));
-    if (!base.has(cut)) return await onnxEngineOf(model, { inputSize, docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}`, threads: options.threads, spinning: options.spinning }, cut);
-    const bytes = prefixGraph(prefixLayers(model), { inputSize, outputs: cuts, int8: options.int8 });
-    return await createOnnxEngine({ model: bytes, inputSize, outputs, precision: options.int8 ? 'int8' : 'fp32', threads: options.threads, spinning: options.spinning, optimizedModelFilePath: options.optimizedModelFilePath });
+    return await onnxEngineOf(model, { inputSize, docString: `VGG16 prefix up to ${cut} at ${inputSize}x${inputSize}`, threads: options.threads, spinning: options.spinning }, cut);
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The conv base's layers up to `deepest` with their weights copied out, kept per file object:
+ * `readKerasFile` hands a run the same object for ~30 s, and a run builds up to three engines from
+ * it (calibration, guard, extraction), where building the tfjs prefix on wasm and copying its
+ * weights back out cost ~0.5 s each time.
+ */
+const baseLayersByFile = new WeakMap<KerasFile, Map<string, Promise<PrefixLayer[]>>>();
+
+function baseLayers(weights: KerasFile, deepest: string): Promise<PrefixLayer[]> {
+  const byCut = baseLayersByFile.get(weights) ?? new Map<string, Promise<PrefixLayer[]>>();
+  baseLayersByFile.set(weights, byCut);
+  let layers = byCut.get(deepest);
+  if (!layers) {
+    // vgg16Prefix refuses a file that leaves any prefix layer without weights.
+    layers = vgg16Prefix(deepest, { weights }).then((model) => {
+      try {
+        return prefixLayers(model);
+      } finally {
+        model.dispose();
+      }
+    });
+    layers.catch(() => byCut.delete(deepest));
+    byCut.set(deepest, layers);
+  }
+  return layers;
+}
+
+/** Per-image NHWC output shape of each conv-base layer at `inputSize`: convs keep the side (same padding), 2x2 pools halve it (floor). */
+function baseShapes(layers: readonly PrefixLayer[], inputSize: number): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  let side = inputSize;
+  let channels = 3;
+  for (const layer of layers) {
+    if (layer.kind === 'pool') side = Math.floor(side / 2);
+    else channels = layer.kernel!.shape[3]!;
+    shapes.set(layer.name, [side, side, channels]);
+  }
+  return shapes;
 }
 
 /** Options of `createStitchedModelEngine`. */
