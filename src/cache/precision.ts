@@ -38,16 +38,26 @@ export const FP32: ResolvedPrecision = { precision: 'fp32' };
  */
 export const GUARD_THRESHOLDS = { minCosine: 0.995, maxRelativeError: 0.1 } as const;
 
+export interface CalibrationSettings {
+  images: number;
+  heldBack: number;
+  method: CalibrationMethod;
+  seed: number;
+}
+
 /** Calibration settings; the defaults live here only. */
 export const CALIBRATION_DEFAULTS = {
-  /** Images whose activations set the ranges. */
-  images: 16,
+  /**
+   * Images whose activations set the ranges. Measured (bench calibration, 3 folders, the same 8
+   * held-back images): 8 give the guard figures of 16 to the 4th digit of cosine, in ~2 s less.
+   */
+  images: 8,
   /** More images, never calibrated on, that the guard compares int8 with fp32 on. */
   heldBack: 8,
   /** Measured on cats-dogs + hymenoptera (docs/onnx-engine.md): percentile clips rare outliers. */
-  method: 'percentile' as CalibrationMethod,
+  method: 'percentile',
   seed: 0,
-} as const;
+} as const satisfies CalibrationSettings;
 
 /** Fewest readable sample images for a calibration (at least one held back). */
 const MIN_IMAGES = 4;
@@ -87,7 +97,7 @@ export interface ResolvePrecisionOptions {
   /** Cuts the run will read: the guard must pass at each. */
   cuts: readonly string[];
   /** Calibration settings. Default: CALIBRATION_DEFAULTS, weight bits from the CPU. */
-  calibration?: Partial<typeof CALIBRATION_DEFAULTS> & { weightBits?: 7 | 8 };
+  calibration?: Partial<CalibrationSettings> & { weightBits?: 7 | 8 };
   /** Replace the measured ranges before the guard runs (tests break a calibration on purpose). */
   alterRanges?: (ranges: Int8Ranges) => Int8Ranges;
 }
@@ -150,8 +160,9 @@ export async function resolvePrecision(items: readonly { path: string; hash?: st
     return fallback('auto', `precision fp32: ${chosen.length} training images are too few to calibrate int8 on (${MIN_IMAGES} needed)`);
   }
   const held = Math.max(1, Math.round((chosen.length * c.heldBack) / (c.images + c.heldBack)));
-  const cal = chosen.slice(0, chosen.length - held);
-  const heldBack = chosen.slice(chosen.length - held);
+  // Held-back images first: calibrating on more or fewer images keeps the guard's images.
+  const heldBack = chosen.slice(0, held);
+  const cal = chosen.slice(held);
   const weightsHash = await weightsFileHash(o.weights);
   const altered = o.alterRanges ? `altered:${o.alterRanges.toString()}` : '';
   const fingerprint = fingerprintOf([weightsHash, o.inputSize, o.resize, VGG16_PREPROCESSING.mode, c.method, weightBits, cal.map((i) => i.hash).join(','), heldBack.map((i) => i.hash).join(','), altered]);
