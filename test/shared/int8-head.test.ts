@@ -44,7 +44,8 @@ test.after.always(() => rm(tmp, { recursive: true, force: true }));
  * slice at block4_pool, where these features separate the classes best (a probe like the advisor's,
  * standardised GAP features and softmax on all training photos, fp32 / int8: block3_pool 55 / 57 %,
  * block4_pool 66 / 64 %, block5_pool 58 / 55 %).
- * Measured: 62.5 / 62.5 % (best epoch 12 of 17 for both; at block5_pool 59.2 / 59.2 %).
+ * Measured: 62.5 / 62.5 % (best epoch 12 of 17 for both; at block5_pool 59.2 / 59.2 %) with 16
+ * calibration images; 62.5 / 65.0 % with 8.
  */
 const HEAD: TrainOptions = { strategy: 'slice', sliceAt: 'block4_pool', dense: 0, batchnorm: true, dropout: 0, batchSize: 8, epochs: 30, lr: 1e-2, seed: 1337 };
 
@@ -57,10 +58,13 @@ async function validationAccuracy(precision: 'fp32' | 'int8'): Promise<{ acc: nu
   return { acc: r.history[r.bestEpoch]!.val_acc, message: r.extraction.precisionMessage };
 }
 
-test.serial('a head on int8 features reaches the fp32 head’s validation accuracy on cats-dogs within 2 points', async (t) => {
+test.serial('a head on int8 features reaches the fp32 head’s validation accuracy on cats-dogs: at most 2 points below', async (t) => {
   const fp32 = await validationAccuracy('fp32');
   t.true(fp32.acc >= ABOVE_CHANCE, `fp32 head ${fp32.acc}: no better than chance, so int8 agreeing with it would say nothing`);
   const int8 = await validationAccuracy('int8');
   t.log(`validation accuracy: fp32 head ${fp32.acc}, int8 head ${int8.acc}`);
-  t.true(Math.abs(int8.acc - fp32.acc) <= 0.02, `fp32 head ${fp32.acc}, int8 head ${int8.acc} (${int8.message})`);
+  // "Reaches": int8 may not lose more than 2 points. Above fp32 is no failure: with 8 calibration
+  // images (2026-12-02, Zen 4) int8 read 65.0 % against fp32's 62.5 %, 3 of 120 photos, which is
+  // how much picking the best of 30 epochs moves either side.
+  t.true(int8.acc >= fp32.acc - 0.02, `fp32 head ${fp32.acc}, int8 head ${int8.acc} (${int8.message})`);
 });
