@@ -85,7 +85,7 @@ export function preprocessInput(x: tf.Tensor): tf.Tensor {
 export function preprocessFor(preprocessing: Preprocessing): <T extends tf.Tensor>(x: T) => T {
   const pixels = preprocessPixels(preprocessing);
   return <T extends tf.Tensor>(x: T): T => {
-    requireRgbLast(x, 'preprocessInput');
+    requireRgbLast(x, `${preprocessing.mode} preprocessing`);
     return tf.tensor(pixels(x.dataSync() as RgbValues), x.shape, 'float32') as T;
   };
 }

@@ -52,8 +52,9 @@ export interface CachedFeatures extends TrainingData {
 async function source(items: readonly DatasetItem[], o: FeatureOptions, copies: number[], augmentation?: AugmentationSpec): Promise<ArraySource> {
   const parts = await Promise.all(copies.map((copy) => loadFeatures(items, { ...o, copy, augmentation })));
   // One part (no augmentation) is used as it is: block3_pool features run to hundreds of MB.
-  const all = parts.length === 1 ? parts[0]!.features : new Float32Array(parts.reduce((n, p) => n + p.features.length, 0));
+  let all = parts[0]!.features;
   if (parts.length > 1) {
+    all = new Float32Array(parts.reduce((n, p) => n + p.features.length, 0));
     let offset = 0;
     for (const p of parts) {
       all.set(p.features, offset);

@@ -28,7 +28,7 @@ export function guardCutFor(cut: string): string {
  * and the top 4 mantissa bits, i.e. 16 bins per octave over every float (relative resolution
  * <= 6 %), with bin order = value order among positive floats. One increment per value and no
  * branch on the value (a data-dependent branch on ReLU's ~50 % zeros mispredicts half the time)
- * made collecting ranges ~5x faster than binning with tests: ~13.5M activations per 224 px image.
+ * halved the time of binning with tests (~13.5M activations per 224 px image: 84 -> 40 ms).
  */
 const BIN_SHIFT = 19;
 /** Bins of non-negative floats (sign bit clear); the rest hold negative floats. */

@@ -107,8 +107,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Prefix
 const baseLayersByFile = new WeakMap<KerasFile, Map<string, Promise<PrefixLayer[]>>>();
 
 function baseLayers(weights: KerasFile, deepest: string): Promise<PrefixLayer[]> {
-  const byCut = baseLayersByFile.get(weights) ?? new Map<string, Promise<PrefixLayer[]>>();
-  baseLayersByFile.set(weights, byCut);
+  let byCut = baseLayersByFile.get(weights);
+  if (!byCut) baseLayersByFile.set(weights, (byCut = new Map()));
   let layers = byCut.get(deepest);
   if (!layers) {
     // vgg16Prefix refuses a file that leaves any prefix layer without weights.
