@@ -2,12 +2,12 @@
  * npm run bench:keras — VGG16 conv base (include_top=False) throughput at 224x224, batch 16: real
  * Keras on TensorFlow CPU and ours (tfjs on the active backend, the onnx engine in fp32 and in int8
  * calibrated on ../shared cats-dogs photos), measured in the same run on the same machine, written to
- * bench/results/keras.json with the CPU's SIMD flags. Needs `npm run oracle:setup` and ../shared.
+ * bench/results/keras.json (keras.avx2-only.json without VNNI) with the CPU's SIMD flags. Needs `npm run oracle:setup` and ../shared.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,7 +15,7 @@ import { resolvePrecision } from '../src/cache/precision.ts';
 import { createEngine, type EngineName, type Int8Ranges } from '../src/models/engines/index.ts';
 import { initWeights } from '../src/models/init-weights.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
-import { simdFlags } from './machine.ts';
+import { machineFacts, resultsFile } from './machine.ts';
 
 const SIZE = 224;
 const BATCH = 16;
@@ -24,7 +24,7 @@ const BATCHES: Record<'keras' | EngineName | 'int8', number> = { keras: 5, onnx:
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PYTHON = join(ROOT, 'scripts/oracle/.venv/bin/python');
-const OUT = join(ROOT, 'bench/results/keras.json');
+const OUT = resultsFile(ROOT, 'keras');
 const CALIBRATION_IMAGES = join(ROOT, '../shared/datasets/cats-dogs/train');
 
 async function keras(): Promise<Record<string, unknown>> {
@@ -79,7 +79,7 @@ try {
     what: `VGG16 conv base (include_top=False), ${SIZE}x${SIZE}, batch ${BATCH}, images/s; same run, same machine`,
     date: new Date().toISOString(),
     // Other work on the machine skews every figure: the 1-minute load average says how idle it was.
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', simd: simdFlags(), int8WeightBits: ranges.weightBits, loadAverageAtStart, loadAverageAtEnd: loadavg()[0] },
+    machine: { ...machineFacts(), int8WeightBits: ranges.weightBits, loadAverageAtStart, loadAverageAtEnd: loadavg()[0] },
     results,
     int8VsKeras,
     int8Guard: guard,

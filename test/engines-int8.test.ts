@@ -6,13 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { decodeBatch, toInput } from '../src/cache/batch-runner.ts';
-import { loadCalibration, resolvePrecision } from '../src/cache/precision.ts';
 import { int8WeightBits } from '../src/models/engines/calibrate.ts';
 import { createEngine, type Int8Ranges } from '../src/models/engines/index.ts';
 import { prefixGraph, prefixLayers, quantizeKernel } from '../src/models/engines/prefix-graph.ts';
 import { vgg16Prefix } from '../src/models/vgg16.ts';
 import { readKerasFile } from '../src/keras/index.ts';
-import { int8Agreement, int8Fixture, type Int8Fixture } from './helpers/int8-fixture.ts';
+import { calibrateFixture, int8Fixture, worstInt8Agreement, type Int8Fixture } from './helpers/int8-fixture.ts';
 
 const SIZE = 48;
 const { onnx } = onnxProto;
@@ -23,22 +22,9 @@ async function inputs(f: Int8Fixture, paths: readonly string[]): Promise<Float32
   return toInput(decoded.pixels, SIZE);
 }
 
-async function calibrated(f: Int8Fixture, weightBits: 7 | 8): Promise<Int8Ranges> {
-  const items = f.images.slice(0, 8).map((path) => ({ path }));
-  const d = await resolvePrecision(items, { weights: f.weights, inputSize: SIZE, resize: 'squash', cache: f.cache, engine: 'onnx', precision: 'int8', cuts: ['block5_pool'], calibration: { weightBits } });
-  if (d.resolved.precision !== 'int8') throw new Error(d.message);
-  return (await loadCalibration(f.cache, (d.resolved as { calibration: string }).calibration)).ranges;
-}
-
-/** Lowest per-image cosine and highest relative error of int8 vs fp32 block5_pool features on held-out images. */
-async function compare(f: Int8Fixture, ranges: Int8Ranges): Promise<{ cosine: number; relativeError: number }> {
-  const scores = await int8Agreement(f.weights, ranges, f.images.slice(8), SIZE);
-  return { cosine: Math.min(...scores.map((s) => s.cosine)), relativeError: Math.max(...scores.map((s) => s.relativeError)) };
-}
-
 test.serial('the optimised int8 graph runs QLinearConv for every conv and no float Conv', async (t) => {
   const f = await int8Fixture(t);
-  const ranges = await calibrated(f, 8);
+  const ranges = await calibrateFixture(f, SIZE, 8);
   const optimized = join(f.dir, 'optimized.onnx');
   const engine = await createEngine({ weights: f.weights, inputSize: SIZE, engine: 'onnx', int8: ranges, optimizedModelFilePath: optimized });
   await engine.dispose();
@@ -52,7 +38,7 @@ test.serial('the optimised int8 graph runs QLinearConv for every conv and no flo
 test.serial('int8 features agree with fp32 (cosine >= 0.999) with 8-bit weights and with forced 7-bit (non-VNNI) weights', async (t) => {
   const f = await int8Fixture(t);
   for (const bits of [8, 7] as const) {
-    const r = await compare(f, await calibrated(f, bits));
+    const r = await worstInt8Agreement(f, await calibrateFixture(f, SIZE, bits), SIZE);
     t.true(r.cosine >= 0.999, `${bits}-bit weights: min cosine ${r.cosine}`);
     t.true(r.relativeError <= 0.05, `${bits}-bit weights: max relative error ${r.relativeError}`);
   }

@@ -1,9 +1,10 @@
 /** Generated photos-ish images and random-init weights for the int8 and multi-cut tests (no ../shared). */
 import type { ExecutionContext } from 'ava';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeBatch, toInput } from '../../src/cache/batch-runner.ts';
+import { loadCalibration, resolvePrecision } from '../../src/cache/precision.ts';
 import { writeLegacyWeights } from '../../src/keras/index.ts';
 import { agreement } from '../../src/models/engines/calibrate.ts';
 import { createEngine, type Int8Ranges } from '../../src/models/engines/index.ts';
@@ -41,9 +42,22 @@ export async function int8Fixture(t: ExecutionContext, n = 12): Promise<Int8Fixt
     await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path);
     images.push(path);
   }
-  const weights = join(dir, 'w.h5');
-  await writeLegacyWeights(weights, randomVgg16(3).layers);
-  return { dir, weights, cache: join(dir, 'cache'), images };
+  await writeLegacyWeights(join(dir, 'w.h5'), randomVgg16(3).layers);
+  return openInt8Fixture(dir);
+}
+
+/** The fixture `int8Fixture` wrote into `dir` (for a child process). */
+export async function openInt8Fixture(dir: string): Promise<Int8Fixture> {
+  const images = (await readdir(join(dir, 'img'))).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).map((f) => join(dir, 'img', f));
+  return { dir, weights: join(dir, 'w.h5'), cache: join(dir, 'cache'), images };
+}
+
+/** int8 ranges calibrated as `--precision int8` does on the fixture's first 8 images; weight bits: the CPU's unless given. */
+export async function calibrateFixture(f: Int8Fixture, size: number, weightBits?: 7 | 8): Promise<Int8Ranges> {
+  const items = f.images.slice(0, 8).map((path) => ({ path }));
+  const d = await resolvePrecision(items, { weights: f.weights, inputSize: size, resize: 'squash', cache: f.cache, engine: 'onnx', precision: 'int8', cuts: ['block5_pool'], ...(weightBits ? { calibration: { weightBits } } : {}) });
+  if (d.resolved.precision !== 'int8') throw new Error(d.message);
+  return (await loadCalibration(f.cache, (d.resolved as { calibration: string }).calibration)).ranges;
 }
 
 /** Per-image agreement of int8 (with `ranges`) and fp32 block5_pool features of `paths` at `size`. */
@@ -60,4 +74,10 @@ export async function int8Agreement(weights: string, ranges: Int8Ranges, paths: 
     await fp32.dispose();
     await int8.dispose();
   }
+}
+
+/** Lowest per-image cosine and highest relative error of int8 vs fp32 block5_pool features on the images not calibrated on. */
+export async function worstInt8Agreement(f: Int8Fixture, ranges: Int8Ranges, size: number): Promise<{ cosine: number; relativeError: number }> {
+  const scores = await int8Agreement(f.weights, ranges, f.images.slice(8), size);
+  return { cosine: Math.min(...scores.map((s) => s.cosine)), relativeError: Math.max(...scores.map((s) => s.relativeError)) };
 }
