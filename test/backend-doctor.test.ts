@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnosis } from '../src/cli/diagnose.ts';
 import { installedVersion } from '../src/backend/installed-packages.ts';
+import { int8WeightBits } from '../src/models/engines/calibrate.ts';
 import { OFFICIAL_FILES } from '../src/models/fetch.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
@@ -62,6 +63,7 @@ test('doctor --json reports backends with reasons, engines, versions and weights
   t.is(d.backend.wasm?.threads, false, 'wasm threads are disabled in Node');
   t.deepEqual(d.engines.map((e) => e.engine), ['onnx', 'tfjs']);
   t.true(d.engines.find((e) => e.engine === 'onnx')?.available);
+  t.is(d.int8.weightBits, await int8WeightBits(), 'int8 weight bits as extraction picks them on this CPU');
   t.is(d.packages['@tensorflow/tfjs'], installedVersion('@tensorflow/tfjs'));
   t.is(d.packages.sharp, installedVersion('sharp'));
   t.regex(d.packages.libvips ?? '', /^\d+\.\d+/);
@@ -84,6 +86,7 @@ test('doctor follows --backend and TRANSFERKIT_BACKEND; the plain report names e
   t.regex(byEnv.stdout, /^Backend {3}cpu \(requested: cpu/m);
   t.regex(byEnv.stdout, /^ {2}wasm +available/m);
   t.regex(byEnv.stdout, /official Keras VGG16 without top \(notop\), SIZE DIFFERS/);
+  t.regex(byEnv.stdout, new RegExp(`^ {2}int8 on this CPU: ${await int8WeightBits()}-bit weights`, 'm'));
 });
 
 test('doctor with an unknown --backend fails with one line and exit 2 (usage error)', async (t) => {

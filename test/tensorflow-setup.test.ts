@@ -67,10 +67,12 @@ test('doctor says a backend was built from a pip wheel, and which CUDA libraries
       ],
     },
     engines: [],
+    int8: { weightBits: 7 },
     packages: {},
     weights: { dir: '/models', files: [], keras: { dir: '/keras', files: [] } },
   };
   const text = formatDiagnosis(diagnosis);
+  t.regex(text, /int8 on this CPU: 7-bit weights \(no VNNI/);
   t.regex(text, /tensorflow-gpu +active +@tensorflow\/tfjs-node-gpu 4\.22\.0\n +built from pip tensorflow 2\.20\.0 at \/venv\/site-packages\/tensorflow\n/);
   t.regex(text, /found libcudnn\.so\.9 \/venv\/site-packages\/nvidia\/cudnn\/lib\/libcudnn\.so\.9/);
   t.regex(text, /MISSING libcufft\.so\.11/);

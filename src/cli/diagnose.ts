@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describeError } from '../errors.ts';
 import { readRandomInitMarker } from '../keras/index.ts';
+import { int8WeightBits } from '../models/engines/calibrate.ts';
 import { availableEngines } from '../models/engines/index.ts';
 import type { EngineAvailability } from '../models/engines/types.ts';
 import { OFFICIAL_FILES } from '../models/fetch.ts';
@@ -51,6 +52,8 @@ export interface Diagnosis {
     wasm: { simd: boolean; threads: boolean } | null;
   };
   engines: EngineAvailability[];
+  /** Weight bits of int8 features on this CPU: 7 on x86 without VNNI (see int8WeightBits). */
+  int8: { weightBits: 7 | 8 };
   /** Installed versions (null: not installed); `libvips` is the one bundled with sharp. */
   packages: Record<string, string | null>;
   weights: {
@@ -122,6 +125,7 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
     node: { version: process.version, platform: process.platform, arch: process.arch },
     backend: { ...(await backendReport({ probeAll: true })), ...(error === undefined ? {} : { error }), wasm: await wasmFeatures() },
     engines: await availableEngines(),
+    int8: { weightBits: await int8WeightBits() },
     packages,
     weights: {
       dir: modelsDir,

@@ -41,6 +41,12 @@ function describeOrigin(origin: NativeOrigin | undefined, indent: string): strin
   return lines;
 }
 
+/** What `--precision int8` gets here; speed ratios measured in docs/onnx-engine.md. */
+function describeInt8(weightBits: 7 | 8, arch: string): string {
+  if (weightBits === 7) return "7-bit weights (no VNNI: AVX2's u8 x s8 products would saturate int16 with 8-bit ones); int8 runs ~1.8x fp32";
+  return arch === 'x64' ? '8-bit weights (VNNI); int8 runs ~3.5x fp32' : '8-bit weights';
+}
+
 /** The plain-text report: one section per concern, every unavailable thing with its reason. */
 export function formatDiagnosis(d: Diagnosis): string {
   const { backend } = d;
@@ -56,6 +62,7 @@ export function formatDiagnosis(d: Diagnosis): string {
     }).flat(),
     'Engines (frozen VGG16 prefix)',
     ...d.engines.map((e) => `  ${e.engine.padEnd(width)}  ${(e.available ? 'available' : 'unavailable').padEnd(11)}  ${e.detail}`),
+    `  int8 on this CPU: ${describeInt8(d.int8.weightBits, d.node.arch)}`,
     'Packages',
     ...Object.entries(d.packages).map(([name, version]) => `  ${name} ${version ?? 'NOT INSTALLED'}`),
     `Weights in ${d.weights.dir}`,
