@@ -2,7 +2,8 @@
  * npm run bench:keras — VGG16 conv base (include_top=False) throughput at 224x224, batch 16: real
  * Keras on TensorFlow CPU and ours (tfjs on the active backend, the onnx engine in fp32 and in int8
  * calibrated on ../shared cats-dogs photos), measured in the same run on the same machine, written to
- * bench/results/keras.json (keras.avx2-only.json without VNNI) with the CPU's SIMD flags. Needs `npm run oracle:setup` and ../shared.
+ * bench/results/keras.json (keras.avx2-only.json without VNNI) with the CPU's SIMD flags. Needs
+ * `npm run oracle:setup` and ../shared.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,7 +25,7 @@ const BATCHES: Record<'keras' | EngineName | 'int8', number> = { keras: 5, onnx:
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PYTHON = join(ROOT, 'scripts/oracle/.venv/bin/python');
-const OUT = resultsFile(ROOT, 'keras');
+const OUT = await resultsFile(ROOT, 'keras');
 const CALIBRATION_IMAGES = join(ROOT, '../shared/datasets/cats-dogs/train');
 
 async function keras(): Promise<Record<string, unknown>> {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- name...]`: runs each benchmark in scripts/bench/<name>.ts (all by default).
  * Each module's default export returns a JSON-able record, written to bench/results/<name>.json
- * (<name>.avx2-only.json on a CPU without VNNI) with the machine it ran on, so figures in the README can be traced to a file.
+ * (<name>.avx2-only.json on a CPU without VNNI) with the machine it ran on, so figures in the
+ * README can be traced to a file.
  */
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -29,7 +30,7 @@ for (const name of wanted.length > 0 ? wanted : available.sort()) {
     machine: machineFacts(),
     result,
   };
-  const out = resultsFile(root, name);
+  const out = await resultsFile(root, name);
   await writeFileAtomic(out, JSON.stringify(record, null, 2) + '\n');
   console.log(JSON.stringify(result, null, 2));
   console.log(`wrote ${out}`);

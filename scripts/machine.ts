@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { int8WeightBits } from '../src/models/engines/calibrate.ts';
 
 /** The CPU's vector extensions that decide fp32 and int8 speed (AVX-512, VNNI or AVX2 only). */
 export function simdFlags(): string[] {
@@ -25,11 +26,10 @@ export function machineFacts(): { cpu: string; cores: number; simd: string[]; cp
 }
 
 /**
- * bench/results/<name>.json, or <name>.avx2-only.json on an x86 CPU without VNNI: int8 speed differs
- * by ~2x between the two, and the README quotes both, so one must not overwrite the other.
+ * bench/results/<name>.json, or <name>.avx2-only.json on an x86 CPU without VNNI (where int8 gets
+ * 7-bit weights): int8 speed differs by ~2x between the two, and the README quotes both.
  */
-export function resultsFile(root: string, name: string): string {
-  const simd = simdFlags();
-  const avx2Only = simd.includes('avx2') && !simd.includes('avx512_vnni') && !simd.includes('avx_vnni');
+export async function resultsFile(root: string, name: string): Promise<string> {
+  const avx2Only = (await int8WeightBits()) === 7;
   return join(root, 'bench', 'results', `${name}${avx2Only ? '.avx2-only' : ''}.json`);
 }

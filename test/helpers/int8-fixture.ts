@@ -4,7 +4,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeBatch, toInput } from '../../src/cache/batch-runner.ts';
-import { loadCalibration, resolvePrecision } from '../../src/cache/precision.ts';
+import { int8Ranges, resolvePrecision } from '../../src/cache/precision.ts';
 import { writeLegacyWeights } from '../../src/keras/index.ts';
 import { agreement } from '../../src/models/engines/calibrate.ts';
 import { createEngine, type Int8Ranges } from '../../src/models/engines/index.ts';
@@ -57,7 +57,7 @@ export async function calibrateFixture(f: Int8Fixture, size: number, weightBits?
   const items = f.images.slice(0, 8).map((path) => ({ path }));
   const d = await resolvePrecision(items, { weights: f.weights, inputSize: size, resize: 'squash', cache: f.cache, engine: 'onnx', precision: 'int8', cuts: ['block5_pool'], ...(weightBits ? { calibration: { weightBits } } : {}) });
   if (d.resolved.precision !== 'int8') throw new Error(d.message);
-  return (await loadCalibration(f.cache, (d.resolved as { calibration: string }).calibration)).ranges;
+  return int8Ranges(d.resolved, f.cache, d);
 }
 
 /** Per-image agreement of int8 (with `ranges`) and fp32 block5_pool features of `paths` at `size`. */
