@@ -6,8 +6,6 @@
  * is: int8 features (and each calibration's) never answer an fp32 request.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { ResizeMode } from '../data/decode.ts';
 import { hashFile } from '../data/hash.ts';
 import type { KerasFile } from '../keras/types.ts';
@@ -36,20 +34,9 @@ export function prefixFingerprint(id: PrefixIdentity): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-const fileHashes = new Map<string, { size: number; mtimeMs: number; hash: string }>();
-
-/**
- * SHA-256 of a weights file, hashed once per process and re-hashed only when its size or mtime
- * changes (hashing 58 MB on every call would cost ~0.1 s for nothing).
- */
-export async function weightsFileHash(path: string): Promise<string> {
-  const abs = resolve(path);
-  const { size, mtimeMs } = await stat(abs);
-  const known = fileHashes.get(abs);
-  if (known && known.size === size && known.mtimeMs === mtimeMs) return known.hash;
-  const hash = await hashFile(abs);
-  fileHashes.set(abs, { size, mtimeMs, hash });
-  return hash;
+/** SHA-256 of a weights file (hashed once per process while the file stays the same, see `hashFile`). */
+export function weightsFileHash(path: string): Promise<string> {
+  return hashFile(path);
 }
 
 /** SHA-256 of in-memory weights: layer names, weight shapes and values, in file order. */
