@@ -132,7 +132,7 @@ function baseShapes(layers: readonly PrefixLayer[], inputSize: number): Map<stri
   let channels = 3;
   for (const layer of layers) {
     if (layer.kind === 'pool') side = Math.floor(side / 2);
-    else channels = layer.kernel!.shape[3]!;
+    else channels = layer.kernel!.dims[0]!;
     shapes.set(layer.name, [side, side, channels]);
   }
   return shapes;

@@ -87,6 +87,11 @@ export async function createOnnxEngine(options: OnnxEngineOptions): Promise<Pref
   const step = providers[0] === 'cpu' ? cpuRunImages(inputSize) : Infinity;
   const precision = options.precision ?? 'fp32';
   const runAll = async (batch: Float32Array, n: number): Promise<Float32Array[]> => {
+    if (n <= step) {
+      // One session run: each output array owns its memory (the binding hands over onnxruntime's buffer, or a copy of it).
+      const results = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', batch.subarray(0, n * pixels), [n, inputSize, inputSize, 3]) });
+      return outputs.map((o) => results[o.name]!.data as Float32Array);
+    }
     const out = perImage.map((per) => new Float32Array(n * per));
     for (let start = 0; start < n; start += step) {
       const count = Math.min(step, n - start);

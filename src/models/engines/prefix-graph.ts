@@ -14,8 +14,8 @@ import { ONNX_INPUT } from './layers-to-onnx.ts';
 export interface PrefixLayer {
   name: string;
   kind: 'conv' | 'pool';
-  /** Conv kernel, HWIO (Keras layout). */
-  kernel?: { data: Float32Array; shape: number[] };
+  /** Conv kernel, OIHW (ONNX layout: every graph built from the layer uses it as it is). */
+  kernel?: { data: Float32Array; dims: number[] };
   bias?: Float32Array;
 }
 
@@ -49,7 +49,7 @@ export function prefixLayers(model: tf.LayersModel): PrefixLayer[] {
     if (cls === 'MaxPooling2D') return [{ name: layer.name, kind: 'pool' }];
     if (cls !== 'Conv2D') throw new UserError(`layer '${layer.name}' (${cls}) is not part of the VGG16 conv base; multi-cut and int8 graphs cover block1_conv1 … block5_pool`);
     const [kernel, bias] = layer.getWeights();
-    return [{ name: layer.name, kind: 'conv', kernel: { data: kernel!.dataSync() as Float32Array, shape: kernel!.shape }, bias: bias!.dataSync() as Float32Array }];
+    return [{ name: layer.name, kind: 'conv', kernel: hwioToOihw(kernel!.dataSync() as Float32Array, kernel!.shape), bias: bias!.dataSync() as Float32Array }];
   });
 }
 
@@ -72,6 +72,20 @@ export function quantizeKernel(oihw: Float32Array, outChannels: number, bits: 7 
     for (let i = c * per; i < (c + 1) * per; i++) q[i] = Math.max(-qmax, Math.min(qmax, Math.round(oihw[i]! / scale)));
   }
   return { q, scales };
+}
+
+/**
+ * Quantized kernels by layer and weight bits: a run builds up to three graphs from the same layers
+ * (calibration, guard, extraction), and quantizing VGG16's 14.7M weights cost ~0.3 s each time.
+ */
+const quantizedKernels = new WeakMap<PrefixLayer, Map<number, { q: Int8Array; scales: Float32Array }>>();
+
+function quantizedKernel(layer: PrefixLayer, bits: 7 | 8): { q: Int8Array; scales: Float32Array } {
+  let byBits = quantizedKernels.get(layer);
+  if (!byBits) quantizedKernels.set(layer, (byBits = new Map()));
+  let quantized = byBits.get(bits);
+  if (!quantized) byBits.set(bits, (quantized = quantizeKernel(layer.kernel!.data, layer.kernel!.dims[0]!, bits)));
+  return quantized;
 }
 
 /** uint8 scale and zero point for a range that must contain 0 (ONNX asymmetric quantization). */
@@ -109,13 +123,13 @@ export function prefixGraph(layers: readonly PrefixLayer[], options: PrefixGraph
       const pool = (x: string): string => g.maxPool(x, [2, 2]);
       cur = qp ? g.quantize(pool(dq()), qp.scale, qp.zp) : pool(cur);
     } else {
-      const w = hwioToOihw(layer.kernel!.data, layer.kernel!.shape);
+      const w = layer.kernel!;
       const cout = w.dims[0]!;
       const attrs = { kernel: w.dims.slice(2), pads: [1, 1, 1, 1] };
       if (!qp) {
         cur = g.relu(g.conv(cur, g.constant(`${layer.name}/kernel`, w.dims, w.data), g.constant(`${layer.name}/bias`, [cout], layer.bias!), attrs));
       } else {
-        const { q, scales } = quantizeKernel(w.data, cout, q8!.weightBits);
+        const { q, scales } = quantizedKernel(layer, q8!.weightBits);
         const wq = g.dequantize(g.constantInt(`${layer.name}/kernel_q`, w.dims, q), g.constant(`${layer.name}/kernel_scale`, [cout], scales), g.constantInt(`${layer.name}/kernel_zp`, [cout], new Int8Array(cout)), 0);
         const biasScale = scales.map((sw) => sw * qp!.scaleValue);
         const bq = Int32Array.from(layer.bias!, (b, c) => Math.round(b / biasScale[c]!));
