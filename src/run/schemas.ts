@@ -62,8 +62,8 @@ export const adviceRecordSchema = z.object({
   similarity: z.enum(['similar', 'different']),
   /** Median training images per class. */
   imagesPerClass: z.number(),
-  /** Linear-probe validation accuracy at each cut. */
-  probe: z.object({ deep: z.number(), early: z.number() }),
+  /** Linear-probe validation accuracy at each cut, and the images measured on (absent in runs from before it was recorded). */
+  probe: z.object({ deep: z.number(), early: z.number(), images: z.object({ train: z.number().int(), validation: z.number().int() }).optional() }),
   thresholds: z.record(z.string(), z.number()),
   /** The weights' random-init marker: the probes then measured random features, not ImageNet's. */
   randomInit: z.string().optional(),

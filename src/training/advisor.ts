@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, DatasetItem } from '../data/dataset.ts';
-import type { UnreadableImage } from '../data/unreadable.ts';
+import { withoutUnreadable, type UnreadableImage } from '../data/unreadable.ts';
 import { createRng } from '../data/random.ts';
 import { InterruptedError } from '../errors.ts';
 import { readRandomInitMarker } from '../keras/index.ts';
@@ -22,6 +22,15 @@ export const ADVISOR_THRESHOLDS = {
   maxDeepDeficit: 0.05,
   /** Images per class and split fed to the probes (keeps the advisor quick on big folders). */
   probeImagesPerClass: 100,
+  /**
+   * The probes first measure on this many images per class and split, and on `probeImagesPerClass`
+   * only when that leaves the answer in doubt (see `inDoubt`). A small folder where the answer is
+   * clear then runs its other images to the strategy's cut only: the main job of issue 11 slices at
+   * block3_pool, and blocks 4-5 are ~30 % of the int8 prefix's time.
+   */
+  quickProbeImagesPerClass: 20,
+  /** z of the two-sided 95 % interval around a probe's validation accuracy (Wilson score). */
+  confidenceZ: 1.96,
   /** Probe training: epochs of a softmax layer on standardised, globally average-pooled features. */
   probeEpochs: 30,
 } as const;
@@ -38,14 +47,23 @@ export const STRATEGY_MATRIX: Readonly<Record<'small' | 'large', Readonly<Record
   large: { similar: 'finetune', different: 'retrain' },
 };
 
+/** What the linear probes measured, and on how many images. */
+export interface ProbeMeasurement {
+  /** Validation accuracy at the deep and the early cut. */
+  deep: number;
+  early: number;
+  /** Images the probes trained and validated on (readable ones). */
+  images: { train: number; validation: number };
+}
+
 export interface Advice {
   strategy: StrategyName;
   size: 'small' | 'large';
   similarity: 'similar' | 'different';
   /** Median training images per class. */
   imagesPerClass: number;
-  /** Linear-probe validation accuracy at each cut. */
-  probe: { deep: number; early: number };
+  /** Linear-probe validation accuracy at each cut, and the images it was measured on. */
+  probe: ProbeMeasurement;
   thresholds: typeof ADVISOR_THRESHOLDS;
   /** The weights' random-init marker: the probes then measured random features, not ImageNet's. */
   randomInit?: string;
@@ -113,10 +131,37 @@ function pooled(train: ArraySource, val: ArraySource): [ArraySource, ArraySource
   return [new ArraySource(pt, [c], train.labels), new ArraySource(pv, [c], val.labels)];
 }
 
-/** The images the probes train and validate on: at most `probeImagesPerClass` per class and split. */
-export function probeSplit(dataset: Dataset): { train: DatasetItem[]; validation: DatasetItem[] } {
-  const n = ADVISOR_THRESHOLDS.probeImagesPerClass;
+/** The images the probes train and validate on: at most `n` per class and split. */
+export function probeSplit(dataset: Dataset, n: number = ADVISOR_THRESHOLDS.probeImagesPerClass): { train: DatasetItem[]; validation: DatasetItem[] } {
   return { train: perClass(dataset.splits.train, n), validation: perClass(dataset.splits.validation, n) };
+}
+
+/** Wilson score interval of an accuracy measured on `n` images. */
+export function wilsonInterval(accuracy: number, n: number, z: number = ADVISOR_THRESHOLDS.confidenceZ): [number, number] {
+  if (n === 0) return [0, 1];
+  const z2 = z * z;
+  const centre = (accuracy + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((accuracy * (1 - accuracy)) / n + z2 / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/** The similarity the thresholds give for measured probe accuracies. */
+function similarityOf(p: Pick<ProbeMeasurement, 'deep' | 'early'>): 'similar' | 'different' {
+  const t = ADVISOR_THRESHOLDS;
+  return p.deep >= t.deepAccuracy && p.deep >= p.early - t.maxDeepDeficit ? 'similar' : 'different';
+}
+
+/**
+ * Whether more probe images could change the answer: the deep probe's 95 % interval straddles
+ * `deepAccuracy`, or it clears it but without beating the early probe (the deficit test then hangs
+ * on a few images). A probe trained on fewer images tends to score lower, so "clearly below" is
+ * the side where that bias could mislead; the interval's upper end must still be under the threshold.
+ */
+export function inDoubt(p: ProbeMeasurement): boolean {
+  const [low, high] = wilsonInterval(p.deep, p.images.validation);
+  const t = ADVISOR_THRESHOLDS;
+  if (high < t.deepAccuracy) return false;
+  return !(low >= t.deepAccuracy && p.deep >= p.early);
 }
 
 /** Validation accuracy of a softmax layer trained on pooled features at `cut` (a linear probe). */
@@ -142,14 +187,6 @@ async function probeAccuracy(dataset: Dataset, split: { train: DatasetItem[]; va
 }
 
 /**
- * Recommend a strategy from the size x similarity matrix. Size is counted; similarity is measured:
- * linear probes on cached features at block5_pool (deep) and block3_pool (early). When deep features
- * separate the classes well and not much worse than early ones, the data is like ImageNet ("similar").
- * One forward pass per probe image writes both probe cuts, plus `extraCuts` (a cut the caller reads
- * next, e.g. fine-tuning's), so no image runs through the prefix twice. `o.signal` stops extraction
- * and the probes within one batch (an InterruptedError).
- */
-/**
  * The cuts a `strategy: auto` run may read: both probe cuts, and fine-tuning's cut (the layer before
  * `unfreezeFrom`) when the data is large; small data ends in freeze or slice, which read the probe
  * cuts themselves. `advise` decides precision over the same cuts as `train --strategy auto`, so the
@@ -161,19 +198,40 @@ export function autoReadCuts(dataset: Dataset, unfreezeFrom: string = defaultOf(
   return [...new Set<string>([PROBE_CUTS.deep, PROBE_CUTS.early, ...(large ? [finetuneCut] : [])])];
 }
 
+/**
+ * Recommend a strategy from the size x similarity matrix. Size is counted; similarity is measured:
+ * linear probes on cached features at block5_pool (deep) and block3_pool (early). When deep features
+ * separate the classes well and not much worse than early ones, the data is like ImageNet ("similar").
+ * The probes measure on `quickProbeImagesPerClass` images per class and split first, and on up to
+ * `probeImagesPerClass` only when that answer is in doubt (`inDoubt`). One forward pass per probe
+ * image writes both probe cuts, plus `extraCuts` (a cut the caller reads next, e.g. fine-tuning's),
+ * so no image runs through the prefix twice. `o.signal` stops extraction and the probes within one
+ * batch (an InterruptedError).
+ */
 export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: number }): Promise<Advice> {
   const t = ADVISOR_THRESHOLDS;
   const { counts, imagesPerClass, size } = measureSize(dataset);
   const seed = o.seed ?? defaultOf(seedSchema);
-  const split = probeSplit(dataset);
   const cuts = [...new Set([...autoReadCuts(dataset), ...(o.extraCuts ?? [])])];
   // Calibrated on the whole training split, as `train` does, so a run after the advice reuses it.
   const decided = await decidePrecision(dataset.splits.train, o, cuts);
-  const summary = await extractOrStop(splitItems(split), { ...decided, cut: cuts[0], extraCuts: cuts.slice(1) });
-  const fo: FeatureOptions = { ...decided, precision: summary.precision };
-  const deep = await probeAccuracy(dataset, split, PROBE_CUTS.deep, fo, seed);
-  const early = await probeAccuracy(dataset, split, PROBE_CUTS.early, fo, seed);
-  const similarity = deep >= t.deepAccuracy && deep >= early - t.maxDeepDeficit ? 'similar' : 'different';
+  const unreadable: UnreadableImage[] = [];
+  const measure = async (split: { train: DatasetItem[]; validation: DatasetItem[] }): Promise<ProbeMeasurement> => {
+    // One forward pass per probe image writes every cut; images of an earlier stage are cached.
+    const summary = await extractOrStop(splitItems(split), { ...decided, cut: cuts[0], extraCuts: cuts.slice(1) });
+    unreadable.splice(0, unreadable.length, ...summary.unreadable);
+    const fo: FeatureOptions = { ...decided, precision: summary.precision };
+    const deep = await probeAccuracy(dataset, split, PROBE_CUTS.deep, fo, seed);
+    const early = await probeAccuracy(dataset, split, PROBE_CUTS.early, fo, seed);
+    const readable = (items: DatasetItem[]) => withoutUnreadable(items, summary.unreadable).length;
+    return { deep, early, images: { train: readable(split.train), validation: readable(split.validation) } };
+  };
+  const quick = probeSplit(dataset, t.quickProbeImagesPerClass);
+  const full = probeSplit(dataset);
+  let probe = await measure(quick);
+  if (inDoubt(probe) && full.train.length + full.validation.length > quick.train.length + quick.validation.length) probe = await measure(full);
+  const { deep, early } = probe;
+  const similarity = similarityOf(probe);
   const randomInit = await readRandomInitMarker(o.weights);
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
   const features = randomInit === undefined ? 'features' : 'features of random-init weights';
@@ -182,17 +240,17 @@ export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: numb
     size,
     similarity,
     imagesPerClass,
-    probe: { deep, early },
+    probe,
     thresholds: t,
     ...(randomInit === undefined ? {} : { randomInit }),
     reasons: [
       `size: median ${imagesPerClass} training images per class (${counts.join(' / ')}) -> ${size} (small below ${t.smallPerClass})`,
-      `linear probe on ${PROBE_CUTS.deep} ${features}: ${pct(deep)} validation accuracy; on ${PROBE_CUTS.early}: ${pct(early)}`,
+      `linear probe on ${PROBE_CUTS.deep} ${features}: ${pct(deep)} validation accuracy; on ${PROBE_CUTS.early}: ${pct(early)} (${probe.images.train} training / ${probe.images.validation} validation images)`,
       randomInit === undefined
         ? `similarity: ${similarity} (similar when deep >= ${pct(t.deepAccuracy)} and at most ${pct(t.maxDeepDeficit)} below early)`
         : `similarity: ${similarity} by the thresholds, but measured on random-init weights it says nothing about how close the images are to ImageNet's`,
     ],
-    // The one extraction pass over the probe images met every unreadable file.
-    unreadable: summary.unreadable,
+    // The extraction pass over the probe images met every unreadable file among them.
+    unreadable,
   };
 }

@@ -92,7 +92,7 @@ export function askSimilarity(io: WizardIO): Promise<SimilarityAnswer> {
     choices: [
       { name: 'similar', value: 'similar', description: 'photos of things ImageNet has: its deep features already separate them' },
       { name: 'different', value: 'different', description: 'X-rays, microscopy, satellite, drawings, spectrograms: only early, generic features transfer' },
-      { name: 'not sure: let the advisor measure it', value: 'measure', description: 'trains two quick linear probes on cached features (up to 100 images per class)' },
+      { name: 'not sure: let the advisor measure it', value: 'measure', description: 'trains two quick linear probes on cached features (20 images per class and split, up to 100 when the answer is close)' },
     ],
   });
 }
