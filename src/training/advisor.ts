@@ -26,7 +26,7 @@ export const ADVISOR_THRESHOLDS = {
    * The probes first measure on this many images per class and split, and on `probeImagesPerClass`
    * only when that leaves the answer in doubt (see `inDoubt`). A small folder where the answer is
    * clear then runs its other images to the strategy's cut only: the main job of issue 11 slices at
-   * block3_pool, and blocks 4-5 are ~30 % of the int8 prefix's time.
+   * block3_pool, and blocks 4-5 are 30-40 % of the int8 prefix's time.
    */
   quickProbeImagesPerClass: 20,
   /** z of the two-sided 95 % interval around a probe's validation accuracy (Wilson score). */
