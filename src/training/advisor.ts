@@ -215,21 +215,20 @@ export async function advise(dataset: Dataset, o: FeatureOptions & { seed?: numb
   const cuts = [...new Set([...autoReadCuts(dataset), ...(o.extraCuts ?? [])])];
   // Calibrated on the whole training split, as `train` does, so a run after the advice reuses it.
   const decided = await decidePrecision(dataset.splits.train, o, cuts);
-  const unreadable: UnreadableImage[] = [];
-  const measure = async (split: { train: DatasetItem[]; validation: DatasetItem[] }): Promise<ProbeMeasurement> => {
+  const measure = async (split: { train: DatasetItem[]; validation: DatasetItem[] }): Promise<{ probe: ProbeMeasurement; unreadable: UnreadableImage[] }> => {
     // One forward pass per probe image writes every cut; images of an earlier stage are cached.
     const summary = await extractOrStop(splitItems(split), { ...decided, cut: cuts[0], extraCuts: cuts.slice(1) });
-    unreadable.splice(0, unreadable.length, ...summary.unreadable);
     const fo: FeatureOptions = { ...decided, precision: summary.precision };
     const deep = await probeAccuracy(dataset, split, PROBE_CUTS.deep, fo, seed);
     const early = await probeAccuracy(dataset, split, PROBE_CUTS.early, fo, seed);
     const readable = (items: DatasetItem[]) => withoutUnreadable(items, summary.unreadable).length;
-    return { deep, early, images: { train: readable(split.train), validation: readable(split.validation) } };
+    return { probe: { deep, early, images: { train: readable(split.train), validation: readable(split.validation) } }, unreadable: summary.unreadable };
   };
   const quick = probeSplit(dataset, t.quickProbeImagesPerClass);
   const full = probeSplit(dataset);
-  let probe = await measure(quick);
-  if (inDoubt(probe) && full.train.length + full.validation.length > quick.train.length + quick.validation.length) probe = await measure(full);
+  let measured = await measure(quick);
+  if (inDoubt(measured.probe) && full.train.length + full.validation.length > quick.train.length + quick.validation.length) measured = await measure(full);
+  const { probe, unreadable } = measured;
   const { deep, early } = probe;
   const similarity = similarityOf(probe);
   const randomInit = await readRandomInitMarker(o.weights);
