@@ -3,7 +3,8 @@ import { rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FeatureStore, featureKey, ORIGINAL_VARIANT } from '../src/cache/feature-store.ts';
 import { fromFloat16, toFloat16 } from '../src/cache/float16.ts';
-import { kerasFileHash, prefixFingerprint, weightsFileHash, type PrefixIdentity } from '../src/cache/fingerprint.ts';
+import { kerasFileHash, prefixFingerprint, type PrefixIdentity } from '../src/cache/fingerprint.ts';
+import { hashFile } from '../src/data/hash.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
 function features(n: number, seed: number): Float32Array {
@@ -83,12 +84,12 @@ test('the weights file hash follows the file content, re-hashing when size or mt
   const dir = await tempDir('tk-cache-');
   const file = join(dir, 'w.h5');
   await writeFile(file, 'weights one');
-  const h1 = await weightsFileHash(file);
-  t.is(await weightsFileHash(file), h1);
+  const h1 = await hashFile(file);
+  t.is(await hashFile(file), h1);
   await writeFile(file, 'weights two'); // same size
   const later = new Date(Date.now() + 5000);
   await utimes(file, later, later);
-  const h2 = await weightsFileHash(file);
+  const h2 = await hashFile(file);
   t.not(h2, h1);
   const layer = (v: number) => ({ path: 'mem', format: 'legacy-weights' as const, layers: [{ name: 'l', weights: [{ name: 'k', shape: [2], data: Float32Array.of(v, 1) }] }] });
   t.is(kerasFileHash(layer(1)), kerasFileHash(layer(1)));

@@ -46,7 +46,7 @@ test('the Wilson interval and the doubt rule', (t) => {
   t.is(high.toFixed(4), '0.5962');
   t.deepEqual(wilsonInterval(0.9, 0), [0, 1]);
   const images = (validation: number) => ({ train: 60, validation });
-  t.true(ADVISOR_THRESHOLDS.deepAccuracy === 0.8, 'the cases below assume the 0.8 threshold');
+  t.is(ADVISOR_THRESHOLDS.deepAccuracy, 0.8, 'the cases below assume the 0.8 threshold');
   t.false(inDoubt({ deep: 0.35, early: 0.5, images: images(60) }), 'clearly below the threshold');
   t.true(inDoubt({ deep: 0.75, early: 0.5, images: images(60) }), 'the interval reaches the threshold');
   t.false(inDoubt({ deep: 0.97, early: 0.9, images: images(100) }), 'clearly above, and no worse than early');

@@ -18,7 +18,7 @@ import { VGG16_PREPROCESSING } from '../models/preprocess.ts';
 import { augmentationVariant, isNoAugmentation } from '../data/augment.ts';
 import { runBatches } from './batch-runner.ts';
 import { FeatureStore, featureKey, ORIGINAL_VARIANT, type FeatureDtype } from './feature-store.ts';
-import { prefixFingerprint, weightsFileHash, type PrefixIdentity } from './fingerprint.ts';
+import { prefixFingerprint, type PrefixIdentity } from './fingerprint.ts';
 import type { AugmentationSpec, BatchResult, ExtractContext, FeatureJob } from './jobs.ts';
 import { runWorkerPool } from './worker-pool.ts';
 
@@ -156,7 +156,7 @@ export async function decidePrecision(
 export async function resolvePrefix(options: PrefixOptions): Promise<{ fingerprint: string; identity: PrefixIdentity }> {
   const precision = decided(options.precision, 'reading cached features');
   const identity: PrefixIdentity = {
-    weightsHash: await weightsFileHash(options.weights).catch((err: NodeJS.ErrnoException) => {
+    weightsHash: await hashFile(options.weights).catch((err: NodeJS.ErrnoException) => {
       throw new UserError(`weights file ${options.weights}: ${err.code === 'ENOENT' ? 'not found' : err.message}; pass --weights FILE (e.g. from transferkit init-weights or transferkit fetch-weights)`);
     }),
     cut: options.cut ?? EXTRACT_DEFAULTS.cut,

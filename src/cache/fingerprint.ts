@@ -34,11 +34,6 @@ export function prefixFingerprint(id: PrefixIdentity): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** SHA-256 of a weights file (hashed once per process while the file stays the same, see `hashFile`). */
-export function weightsFileHash(path: string): Promise<string> {
-  return hashFile(path);
-}
-
 /** SHA-256 of in-memory weights: layer names, weight shapes and values, in file order. */
 export function kerasFileHash(file: KerasFile): string {
   const h = createHash('sha256');
@@ -54,5 +49,5 @@ export function kerasFileHash(file: KerasFile): string {
 
 /** The weights hash for either form `createEngine` accepts. */
 export function weightsHash(weights: KerasFile | string): Promise<string> {
-  return typeof weights === 'string' ? weightsFileHash(weights) : Promise.resolve(kerasFileHash(weights));
+  return typeof weights === 'string' ? hashFile(weights) : Promise.resolve(kerasFileHash(weights));
 }

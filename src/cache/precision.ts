@@ -22,7 +22,6 @@ import { VGG16_PREPROCESSING } from '../models/preprocess.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { decodeBatch, toInput } from './batch-runner.ts';
 import { requireCacheFolder } from './feature-store.ts';
-import { weightsFileHash } from './fingerprint.ts';
 
 /** A decided precision: fp32, or int8 under one calibration (its fingerprint keys the cache). */
 export type ResolvedPrecision = { precision: 'fp32' } | { precision: 'int8'; calibration: string };
@@ -163,7 +162,7 @@ export async function resolvePrecision(items: readonly { path: string; hash?: st
   // Held-back images first: calibrating on more or fewer images keeps the guard's images.
   const heldBack = chosen.slice(0, held);
   const cal = chosen.slice(held);
-  const weightsHash = await weightsFileHash(o.weights);
+  const weightsHash = await hashFile(o.weights);
   const altered = o.alterRanges ? `altered:${o.alterRanges.toString()}` : '';
   const fingerprint = fingerprintOf([weightsHash, o.inputSize, o.resize, VGG16_PREPROCESSING.mode, c.method, weightBits, cal.map((i) => i.hash).join(','), heldBack.map((i) => i.hash).join(','), altered]);
   const record = await loadCalibration(o.cache, fingerprint).catch(() => undefined) ?? (await calibrate(o, { fingerprint, method: c.method, weightBits, cal, heldBack }));

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { weightsFileHash } from '../cache/fingerprint.ts';
+import { hashFile } from '../data/hash.ts';
 import { createRng } from '../data/random.ts';
 import { UserError } from '../errors.ts';
 import { loadWeights, readKerasFile, type KerasFile } from '../keras/index.ts';
@@ -27,7 +27,7 @@ export interface LoadedRun {
 
 /** The frozen prefix's weights file a run references, checked against the sha256 training saw. */
 async function frozenWeights(ref: { path: string; sha256: string }, modelJson: string): Promise<KerasFile> {
-  const sha256 = await weightsFileHash(ref.path).catch((err: NodeJS.ErrnoException) => {
+  const sha256 = await hashFile(ref.path).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err;
     throw new UserError(`${modelJson} takes its frozen VGG16 layers from ${ref.path}, which is missing; put that weights file back there (sha256 ${ref.sha256}).`);
   });

@@ -2,7 +2,7 @@ import { access, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend, type BackendPreference } from '../backend/index.ts';
 import { installedVersion } from '../backend/installed-packages.ts';
-import { weightsFileHash } from '../cache/fingerprint.ts';
+import { hashFile } from '../data/hash.ts';
 import { parseAugmentOptions } from '../data/augment-options.ts';
 import { isNoAugmentation } from '../data/augment.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -283,7 +283,7 @@ async function trainInto(dataDir: string, o: ResolvedTrainOptions, ctx: RunConte
   let kept = resuming;
   try {
     data = await trainSources(o, plan, dataset, featureOptions);
-    const weightsRef = weightsPath ? { path: resolve(weightsPath), sha256: await weightsFileHash(weightsPath) } : undefined;
+    const weightsRef = weightsPath ? { path: resolve(weightsPath), sha256: await hashFile(weightsPath) } : undefined;
     // The frozen prefix stays in the weights file: the run stores the trained layers and a reference.
     const frozen = weightsRef && plan.cut !== null && plan.init === 'pretrained' ? weightsRef : undefined;
     const description: ModelDescription = { format: 'transferkit-model', version: 1, plan, inputSize: o.inputSize, classes, preprocessing, ...(frozen ? { frozen } : {}) };

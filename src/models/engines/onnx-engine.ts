@@ -86,23 +86,19 @@ export async function createOnnxEngine(options: OnnxEngineOptions): Promise<Pref
   // A GPU provider wants the whole batch; the CPU gains nothing from more than the budget.
   const step = providers[0] === 'cpu' ? cpuRunImages(inputSize) : Infinity;
   const precision = options.precision ?? 'fp32';
+  // Each output array owns its memory (the binding hands over onnxruntime's buffer, or a copy of it).
+  const runOnce = async (images: Float32Array, count: number): Promise<Float32Array[]> => {
+    const results = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', images, [count, inputSize, inputSize, 3]) });
+    return outputs.map((o) => results[o.name]!.data as Float32Array);
+  };
   const runAll = async (batch: Float32Array, n: number): Promise<Float32Array[]> => {
-    if (n <= step) {
-      // One session run: each output array owns its memory (the binding hands over onnxruntime's buffer, or a copy of it).
-      const results = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', batch.subarray(0, n * pixels), [n, inputSize, inputSize, 3]) });
-      return outputs.map((o) => results[o.name]!.data as Float32Array);
-    }
+    // One session run's outputs are the result as they are; several runs are gathered into one array per cut.
+    if (n <= step) return runOnce(batch.subarray(0, n * pixels), n);
     const out = perImage.map((per) => new Float32Array(n * per));
     for (let start = 0; start < n; start += step) {
       const count = Math.min(step, n - start);
-      const input = new ort.Tensor('float32', batch.subarray(start * pixels, (start + count) * pixels), [count, inputSize, inputSize, 3]);
-      const results = await session.run({ [ONNX_INPUT]: input });
-      outputs.forEach((o, k) => {
-        const features = results[o.name]!;
-        // Copy out of onnxruntime's buffer: the caller keeps the array after the tensor is released.
-        out[k]!.set(features.data as Float32Array, start * perImage[k]!);
-        features.dispose();
-      });
+      const parts = await runOnce(batch.subarray(start * pixels, (start + count) * pixels), count);
+      parts.forEach((part, k) => out[k]!.set(part, start * perImage[k]!));
     }
     return out;
   };
